@@ -1,0 +1,17 @@
+# Warnings as errors in Reel's own code (not in third-party headers).
+option(REEL_WERROR "Treat warnings in Reel's code as errors" ON)
+
+function(reel_warnings target)
+  set(cxx_flags -Wall -Wextra -Wshadow -Wno-unused-parameter)
+  if(REEL_WERROR)
+    list(APPEND cxx_flags -Werror)
+  endif()
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${cxx_flags}>)
+  if(CMAKE_CUDA_COMPILER)
+    set(cuda_flags -Xcompiler=-Wall)
+    if(REEL_WERROR)
+      list(APPEND cuda_flags -Werror=all-warnings -Xcompiler=-Werror)
+    endif()
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:${cuda_flags}>)
+  endif()
+endfunction()

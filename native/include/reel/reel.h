@@ -1,0 +1,130 @@
+/*
+ * reel.h — the C API of libreel, the native core of Reel.
+ *
+ * Rules of this boundary:
+ *  - every call returns a reel_status; REEL_OK is 0;
+ *  - on any other status, reel_last_error() returns a thread-local message that
+ *    names the call and the problem (valid until the next failing call on the
+ *    same thread);
+ *  - no C++ exception and no abort() crosses it: bad arguments are a status;
+ *  - device pointers and CUDA streams pass as opaque void*; a NULL stream is the
+ *    CUDA legacy default stream;
+ *  - shapes and counts are 64-bit.
+ *
+ * Execution target: `device` is REEL_DEVICE_CPU (-1) for the CPU backend, or a
+ * CUDA device ordinal (0, 1, ...) for the CUDA backend. Memory passed to a call
+ * must live where the call runs: host memory for the CPU, device memory for CUDA.
+ */
+#ifndef REEL_REEL_H
+#define REEL_REEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define REEL_API __declspec(dllexport)
+#else
+#define REEL_API __attribute__((visibility("default")))
+#endif
+
+#define REEL_VERSION_MAJOR 0
+#define REEL_VERSION_MINOR 1
+#define REEL_VERSION_PATCH 0
+
+typedef enum reel_status {
+    REEL_OK = 0,
+    REEL_ERR_INVALID_ARGUMENT = 1, /* a caller's mistake: shape, null pointer, range */
+    REEL_ERR_UNSUPPORTED = 2,      /* valid, but not implemented for this dtype/backend */
+    REEL_ERR_NO_CUDA_BUILD = 3,    /* libreel was built without CUDA */
+    REEL_ERR_NO_DEVICE = 4,        /* no usable CUDA device (no driver, no GPU, bad ordinal) */
+    REEL_ERR_CUDA = 5,             /* a CUDA runtime call failed; the message names it */
+    REEL_ERR_OUT_OF_MEMORY = 6,
+    REEL_ERR_INTERNAL = 7
+} reel_status;
+
+typedef enum reel_dtype {
+    REEL_F32 = 0,
+    REEL_BF16 = 1,
+    REEL_F16 = 2
+} reel_dtype;
+
+#define REEL_DEVICE_CPU (-1)
+
+/* Build features, a bit set returned by reel_build_features(). */
+#define REEL_FEATURE_CUDA 1u         /* CUDA backend compiled in */
+#define REEL_FEATURE_CPU_AVX2 2u     /* CPU kernels have an AVX2 path */
+#define REEL_FEATURE_CPU_AVX512 4u   /* CPU kernels have an AVX-512 path */
+
+typedef enum reel_copy_kind {
+    REEL_COPY_HOST_TO_HOST = 0,
+    REEL_COPY_HOST_TO_DEVICE = 1,
+    REEL_COPY_DEVICE_TO_HOST = 2,
+    REEL_COPY_DEVICE_TO_DEVICE = 3
+} reel_copy_kind;
+
+typedef struct reel_device_info {
+    char name[256];
+    int32_t ordinal;
+    int32_t cc_major;
+    int32_t cc_minor;
+    int32_t multiprocessors;
+    int64_t total_memory;
+    int64_t free_memory;
+} reel_device_info;
+
+typedef struct reel_cpu_info {
+    int32_t logical_cores;   /* std::thread::hardware_concurrency() */
+    int32_t threads;         /* threads Reel's CPU kernels use now */
+    int32_t avx2;            /* 1 if the CPU runs AVX2 + FMA */
+    int32_t avx512f;         /* 1 if the CPU runs AVX-512 F/BW/VL/DQ */
+    int32_t avx512_bf16;     /* 1 if the CPU runs AVX512_BF16 */
+} reel_cpu_info;
+
+/* ---- library ---------------------------------------------------------- */
+REEL_API int32_t reel_version(void); /* major*10000 + minor*100 + patch */
+REEL_API const char* reel_version_string(void);
+REEL_API uint32_t reel_build_features(void);
+REEL_API const char* reel_status_string(int32_t status);
+REEL_API const char* reel_last_error(void);
+
+/* ---- devices ---------------------------------------------------------- */
+REEL_API reel_status reel_cpu_query(reel_cpu_info* out);
+/* Threads for CPU kernels; 0 restores the default (all logical cores). */
+REEL_API reel_status reel_cpu_set_threads(int32_t threads);
+/* OK with *count > 0, or REEL_ERR_NO_CUDA_BUILD / REEL_ERR_NO_DEVICE with the reason. */
+REEL_API reel_status reel_cuda_device_count(int32_t* count);
+REEL_API reel_status reel_cuda_device_query(int32_t ordinal, reel_device_info* out);
+
+/* ---- memory and streams ----------------------------------------------- */
+/* Host memory (device = REEL_DEVICE_CPU) is 64-byte aligned; CUDA memory is cudaMalloc'd. */
+REEL_API reel_status reel_malloc(int32_t device, int64_t bytes, void** out);
+REEL_API reel_status reel_free(int32_t device, void* ptr);
+REEL_API reel_status reel_memcpy(void* dst, const void* src, int64_t bytes, int32_t kind,
+                                 int32_t device, void* stream);
+REEL_API reel_status reel_memset(int32_t device, void* ptr, int32_t value, int64_t bytes,
+                                 void* stream);
+REEL_API reel_status reel_synchronize(int32_t device, void* stream);
+
+/* ---- elementwise ops -------------------------------------------------- */
+/*
+ * Standard normal noise from Philox4x32-10: element k of `out` gets the value of
+ * global index i = offset + k, a pure function of (seed, stream_id, i), identical
+ * on every backend (see kernels/common/philox.h for the exact definition).
+ */
+REEL_API reel_status reel_noise_normal(int32_t device, void* stream, void* out, int32_t dtype,
+                                       int64_t count, uint64_t seed, uint64_t stream_id,
+                                       uint64_t offset);
+
+/* dst[k] = dtype conversion of src[k], round to nearest even; NaN stays NaN. */
+REEL_API reel_status reel_convert(int32_t device, void* stream, void* dst, int32_t dst_dtype,
+                                  const void* src, int32_t src_dtype, int64_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* REEL_REEL_H */

@@ -1,0 +1,22 @@
+// cpu_backend.h — the CPU reference backend: the contract every CUDA kernel is
+// checked against. Arguments arrive validated by api.cpp.
+#pragma once
+
+#include "reel/reel.h"
+
+namespace reel {
+namespace cpu {
+
+struct Features {
+    bool avx2;
+    bool avx512f;
+    bool avx512_bf16;
+};
+const Features& features();
+
+reel_status noise_normal(void* out, int32_t dtype, int64_t count, uint64_t seed, uint64_t stream_id,
+                         uint64_t offset);
+reel_status convert(void* dst, int32_t dst_dtype, const void* src, int32_t src_dtype, int64_t count);
+
+}  // namespace cpu
+}  // namespace reel

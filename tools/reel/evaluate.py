@@ -1,0 +1,131 @@
+"""Measures what a video shows: the main object's colour (nearest named colour), shape class
+(best template overlap) and motion direction (centroid track).
+
+Input frames: float array [T, H, W, 3] in [0, 1]. The background is the per-channel median
+of each frame (the object covers well under half of it); object pixels differ from it by more
+than THRESHOLD in some channel."""
+import math
+
+import numpy as np
+
+from .data import inside
+
+THRESHOLD = 0.25
+STATIC_PIXELS = 3.5     # a track shorter than this, start to end, is "static"
+DIRECTION_NAMES = ["right", "down-right", "down", "down-left", "left", "up-left", "up", "up-right"]
+
+
+def object_mask(frame):
+    bg = np.median(frame.reshape(-1, 3), axis=0)
+    diff = np.abs(frame - bg[None, None]).max(axis=-1)
+    mask = diff > THRESHOLD
+    return _largest_component(mask), bg
+
+
+def _largest_component(mask):
+    h, w = mask.shape
+    seen = np.zeros_like(mask)
+    best = None
+    for y0, x0 in zip(*np.nonzero(mask)):
+        if seen[y0, x0]:
+            continue
+        stack, comp = [(y0, x0)], []
+        seen[y0, x0] = True
+        while stack:
+            y, x = stack.pop()
+            comp.append((y, x))
+            for yy, xx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                if 0 <= yy < h and 0 <= xx < w and mask[yy, xx] and not seen[yy, xx]:
+                    seen[yy, xx] = True
+                    stack.append((yy, xx))
+        if best is None or len(comp) > len(best):
+            best = comp
+    out = np.zeros_like(mask)
+    if best:
+        ys, xs = zip(*best)
+        out[list(ys), list(xs)] = True
+    return out
+
+
+_OFFSETS = {}
+
+
+def _centroid_offset(shape):
+    """(dx, dy) of the shape's area centroid from its drawing centre, per unit size."""
+    if shape not in _OFFSETS:
+        g = (np.arange(400) + 0.5) / 100.0 - 2.0
+        m = inside(shape, g[None, :], g[:, None], 1.0)
+        ys, xs = np.nonzero(m)
+        _OFFSETS[shape] = (g[xs].mean(), g[ys].mean())
+    return _OFFSETS[shape]
+
+
+def shape_scores(mask, shapes):
+    """Best IoU of each shape template against the mask, templates centred on the mask's centroid
+    and sized to its area."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) < 4:
+        return {s: 0.0 for s in shapes}
+    cx, cy = xs.mean() + 0.5, ys.mean() + 0.5
+    h, w = mask.shape
+    gx = (np.arange(w) + 0.5)[None, :]
+    gy = (np.arange(h) + 0.5)[:, None]
+    area = len(xs)
+    out = {}
+    for s in shapes:
+        unit = inside(s, (np.arange(400)[None, :] + 0.5) / 100 - 2, (np.arange(400)[:, None] + 0.5) / 100 - 2, 1.0).sum() / 1e4
+        r0 = math.sqrt(area / unit)
+        ox, oy = _centroid_offset(s)
+        best = 0.0
+        for r in r0 * np.array([0.85, 0.92, 1.0, 1.08, 1.15]):
+            t = inside(s, gx - (cx - ox * r), gy - (cy - oy * r), r)
+            inter = (t & mask).sum()
+            union = (t | mask).sum()
+            best = max(best, inter / union)
+        out[s] = best
+    return out
+
+
+def analyse(frames, vocab):
+    """Returns dict(colour, shape, direction, found) for frames [T, H, W, 3] in [0, 1]."""
+    frames = np.clip(np.asarray(frames, np.float64), 0, 1)
+    colours = np.array([vocab.data["colours"][c] for c in vocab.colours])
+    track, votes, pix = [], {s: 0.0 for s in vocab.shapes}, []
+    for f in frames:
+        mask, bg = object_mask(f)
+        if mask.sum() < 4:
+            continue
+        ys, xs = np.nonzero(mask)
+        track.append((xs.mean(), ys.mean()))
+        # colour from the object's interior: pixels far from the background
+        p = f[mask]
+        d = np.abs(p - bg[None]).max(axis=1)
+        pix.append(p[d >= np.quantile(d, 0.5)])
+        for s, v in shape_scores(mask, vocab.shapes).items():
+            votes[s] += v
+    if not track:
+        return dict(colour=None, shape=None, direction=None, found=False)
+    rgb = np.median(np.concatenate(pix), axis=0)
+    colour = vocab.colours[int(np.argmin(((colours - rgb[None]) ** 2).sum(axis=1)))]
+    shape = max(votes, key=votes.get)
+    track = np.array(track)
+    t = np.arange(len(track), dtype=np.float64)
+    if len(track) >= 2:
+        vx = np.polyfit(t, track[:, 0], 1)[0]
+        vy = np.polyfit(t, track[:, 1], 1)[0]
+        dist = math.hypot(vx, vy) * (len(frames) - 1)
+    else:
+        vx = vy = dist = 0.0
+    if dist < STATIC_PIXELS:
+        direction = "static"
+    else:
+        ang = math.degrees(math.atan2(vy, vx)) % 360
+        direction = DIRECTION_NAMES[int(((ang + 22.5) % 360) // 45)]
+    return dict(colour=colour, shape=shape, direction=direction, found=True, rgb=rgb.tolist(),
+                velocity=(vx, vy))
+
+
+def video_to_frames(video):
+    """[3, T, H, W] in [-1, 1] (the model's layout) -> [T, H, W, 3] in [0, 1]."""
+    v = np.asarray(video, np.float64)
+    return np.clip((v.transpose(1, 2, 3, 0) + 1) / 2, 0, 1)

@@ -1,0 +1,125 @@
+"""Trains the embedded reel-dit on procedural shape videos with flow matching on the CPU.
+
+  /usr/bin/python3 tools/train.py --minutes 120
+
+resumes from --checkpoint when it exists (model, EMA, AdamW state, step, data position, loss log),
+and overwrites that one file every --save-minutes."""
+import argparse
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reel import data
+from reel.model import Config, ReelDiT
+from reel.vocab import Vocabulary
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def flow_loss(model, x0, ids, lengths, gen, cfg_dropout, uncond_ids):
+    b = x0.shape[0]
+    t = torch.sigmoid(torch.randn(b, generator=gen))          # logit-normal(0, 1) timesteps
+    noise = torch.randn(x0.shape, generator=gen)
+    xt = (1 - t)[:, None, None, None, None] * x0 + t[:, None, None, None, None] * noise
+    drop = torch.rand(b, generator=gen) < cfg_dropout          # classifier-free guidance dropout
+    ids = torch.where(drop[:, None], uncond_ids[None], ids)
+    lengths = torch.where(drop, torch.ones_like(lengths), lengths)
+    v = model(xt, t, ids, lengths)
+    return (v - (noise - x0)).pow(2).mean()
+
+
+def save(path, state):
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--checkpoint", default=os.path.join(HERE, "checkpoints", "reel-shapes.pt"))
+    ap.add_argument("--minutes", type=float, default=120)
+    ap.add_argument("--save-minutes", type=float, default=5)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=6e-4)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--cfg-dropout", type=float, default=0.1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--attention", default="factorised")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    vocab = Vocabulary.load()
+
+    if os.path.exists(args.checkpoint):
+        ck = torch.load(args.checkpoint)
+        cfg = Config.from_json(ck["config"])
+    else:
+        ck = None
+        cfg = Config(attention=args.attention, vocab_size=len(vocab.tokens), max_tokens=vocab.max_tokens)
+    torch.manual_seed(args.seed)
+    model = ReelDiT(cfg)
+    ema = ReelDiT(cfg)
+    ema.load_state_dict(model.state_dict())
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.99))
+    step, samples, log = 0, 0, []
+    if ck is not None:
+        model.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        opt.load_state_dict(ck["optimizer"])
+        step, samples, log = ck["step"], ck["samples"], ck["log"]
+        print("resumed at step %d, %d samples" % (step, samples), flush=True)
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    uncond_ids = torch.tensor(vocab.encode("")[0])
+    gen = torch.Generator().manual_seed(args.seed * 1000003 + step)
+    rng = random.Random(args.seed * 7919 + step)
+
+    start = last_save = time.time()
+    acc, acc_n, t_acc = 0.0, 0, time.time()
+    while True:
+        vids, ids, lens, _ = data.batch(vocab, args.batch, cfg.frames, cfg.height, rng, "train")
+        for g in opt.param_groups:
+            g["lr"] = args.lr * min(1.0, (step + 1) / args.warmup)
+        loss = flow_loss(model, torch.from_numpy(vids), torch.from_numpy(ids), torch.from_numpy(lens),
+                         gen, args.cfg_dropout, uncond_ids)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        samples += args.batch
+        decay = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        acc += loss.item()
+        acc_n += 1
+        if acc_n == 50:
+            rate = acc_n * args.batch / (time.time() - t_acc)
+            log.append((step, samples, acc / acc_n))
+            print("step %d samples %d loss %.5f  %.1f samples/s" % (step, samples, acc / acc_n, rate), flush=True)
+            acc, acc_n, t_acc = 0.0, 0, time.time()
+        now = time.time()
+        done = now - start > args.minutes * 60
+        if done or now - last_save > args.save_minutes * 60:
+            save(args.checkpoint, dict(config=cfg.to_json(), model=model.state_dict(), ema=ema.state_dict(),
+                                       optimizer=opt.state_dict(), step=step, samples=samples, log=log,
+                                       args=vars(args)))
+            with open(os.path.splitext(args.checkpoint)[0] + "-loss.csv", "w") as f:
+                f.write("step,samples,loss_mean_of_50_steps\n")
+                for s, n, l in log:
+                    f.write("%d,%d,%.6f\n" % (s, n, l))
+            print("saved %s at step %d" % (args.checkpoint, step), flush=True)
+            last_save = now
+        if done:
+            break
+
+
+if __name__ == "__main__":
+    main()
