@@ -33,7 +33,8 @@ template <int DT>
 __global__ void noise_normal_kernel(void* out, int64_t count, uint64_t seed, uint64_t stream,
                                     uint64_t offset) {
     const uint64_t first_group = offset >> 2;
-    const uint64_t last_group = (offset + static_cast<uint64_t>(count) - 1) >> 2;
+    const uint64_t last = offset + static_cast<uint64_t>(count - 1);
+    const uint64_t last_group = last >> 2;
     const uint64_t groups = last_group - first_group + 1;
     for (uint64_t t = blockIdx.x * static_cast<uint64_t>(blockDim.x) + threadIdx.x; t < groups;
          t += static_cast<uint64_t>(gridDim.x) * blockDim.x) {
@@ -43,7 +44,7 @@ __global__ void noise_normal_kernel(void* out, int64_t count, uint64_t seed, uin
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
             const uint64_t i = 4 * g + j;
-            if (i >= offset && i < offset + static_cast<uint64_t>(count)) {
+            if (i >= offset && i <= last) {
                 store_dt<DT>(out, static_cast<int64_t>(i - offset), v[j]);
             }
         }

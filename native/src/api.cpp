@@ -149,8 +149,8 @@ reel_status reel_noise_normal(int32_t device, void* stream, void* out, int32_t d
     if (count < 0) return fail(REEL_ERR_INVALID_ARGUMENT, "reel_noise_normal: count < 0 (%lld)", static_cast<long long>(count));
     if (count == 0) return REEL_OK;
     if (out == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "reel_noise_normal: out is NULL");
-    if (offset > UINT64_MAX - static_cast<uint64_t>(count)) {
-        return fail(REEL_ERR_INVALID_ARGUMENT, "reel_noise_normal: offset + count overflows 64 bits");
+    if (offset > UINT64_MAX - static_cast<uint64_t>(count - 1)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "reel_noise_normal: offset + count - 1 overflows 64 bits");
     }
     return guarded("reel_noise_normal", [&] {
         if (device >= 0) return cuda::noise_normal(device, stream, out, dtype, count, seed, stream_id, offset);

@@ -57,7 +57,8 @@ int main() {
     CHECK_FAILS(reel_noise_normal(-1, nullptr, f, 7, 4, 1, 0, 0), REEL_ERR_INVALID_ARGUMENT, "dtype 7");
     CHECK_FAILS(reel_noise_normal(-1, nullptr, f, REEL_F32, -4, 1, 0, 0), REEL_ERR_INVALID_ARGUMENT, "count");
     CHECK_FAILS(reel_noise_normal(-1, nullptr, nullptr, REEL_F32, 4, 1, 0, 0), REEL_ERR_INVALID_ARGUMENT, "NULL");
-    CHECK_FAILS(reel_noise_normal(-1, nullptr, f, REEL_F32, 4, 1, 0, UINT64_MAX - 1), REEL_ERR_INVALID_ARGUMENT, "overflow");
+    CHECK_FAILS(reel_noise_normal(-1, nullptr, f, REEL_F32, 4, 1, 0, UINT64_MAX - 2), REEL_ERR_INVALID_ARGUMENT, "overflow");
+    CHECK(reel_noise_normal(-1, nullptr, f, REEL_F32, 4, 1, 0, UINT64_MAX - 3) == REEL_OK);  // ends at the last index
     CHECK_FAILS(reel_convert(-1, nullptr, f + 1, REEL_F32, f, REEL_F32, 2), REEL_ERR_INVALID_ARGUMENT, "overlap");
     CHECK_FAILS(reel_convert(-1, nullptr, f, REEL_BF16, f, REEL_F32, 2), REEL_ERR_INVALID_ARGUMENT, "in-place");
     CHECK(reel_noise_normal(-1, nullptr, f, REEL_F32, 0, 1, 0, 0) == REEL_OK);

@@ -32,9 +32,9 @@ inline float load(const void* in, int32_t dtype, int64_t k) {
 
 reel_status noise_normal(void* out, int32_t dtype, int64_t count, uint64_t seed, uint64_t stream_id,
                          uint64_t offset) {
-    const uint64_t end = offset + static_cast<uint64_t>(count);
+    const uint64_t last = offset + static_cast<uint64_t>(count - 1);  // cannot overflow: checked by the caller
     const uint64_t first_group = offset >> 2;
-    const int64_t groups = static_cast<int64_t>(((end - 1) >> 2) - first_group + 1);
+    const int64_t groups = static_cast<int64_t>((last >> 2) - first_group + 1);
     parallel_for(groups, 4096, [&](int64_t begin, int64_t stop) {
         for (int64_t t = begin; t < stop; ++t) {
             const uint64_t g = first_group + static_cast<uint64_t>(t);
@@ -42,7 +42,7 @@ reel_status noise_normal(void* out, int32_t dtype, int64_t count, uint64_t seed,
             philox_normal4(seed, stream_id, g, v);
             for (int j = 0; j < 4; ++j) {
                 const uint64_t i = 4 * g + j;
-                if (i >= offset && i < end) store(out, dtype, static_cast<int64_t>(i - offset), v[j]);
+                if (i >= offset && i <= last) store(out, dtype, static_cast<int64_t>(i - offset), v[j]);
             }
         }
     });

@@ -122,7 +122,7 @@ reel_status noise_normal(int32_t device, void* stream, void* out, int32_t dtype,
     if (reel_status s = check_device(device, "reel_noise_normal")) return s;
     DeviceScope scope(device);
     if (reel_status s = scope.enter()) return s;
-    const uint64_t groups = ((offset + count - 1) >> 2) - (offset >> 2) + 1;
+    const uint64_t groups = ((offset + static_cast<uint64_t>(count - 1)) >> 2) - (offset >> 2) + 1;
     auto st = static_cast<cudaStream_t>(stream);
     const unsigned grid = grid_for(groups);
     switch (dtype) {

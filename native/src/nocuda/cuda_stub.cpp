@@ -1,5 +1,5 @@
 // The CUDA entry points of a libreel built without nvcc.
-#include "cuda_backend.h"
+#include "../cuda/cuda_backend.h"
 #include "../error.h"
 
 namespace reel {
