@@ -1,0 +1,89 @@
+"""Exports the EMA weights of a training checkpoint as a model folder, and the sampling
+trajectory fixture that the Java runtime checks the embedded model against.
+
+  /usr/bin/python3 tools/export.py   # checkpoint -> java/src/main/resources/dev/reel/model/embedded"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reel import modelfolder, safetensors
+from reel.generate import generate, initial_noise
+from reel.model import Config, ReelDiT
+from reel.vocab import Vocabulary
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+EMBEDDED = os.path.join(ROOT, "java", "src", "main", "resources", "dev", "reel", "model", "embedded")
+FIXTURES = os.path.join(ROOT, "java", "src", "test", "resources", "dev", "reel", "model", "fixtures")
+
+TRAJECTORY = dict(prompt="a red circle moving right", seed=42, steps=4, guidance=4.0)
+
+
+def trajectory_fixture(model, vocab, path):
+    """The initial noise and the latent after each of a few flow Euler steps, for one prompt and seed."""
+    trace = []
+    p = TRAJECTORY
+    generate(model, vocab, [p["prompt"]], [p["seed"]], p["steps"], p["guidance"], trace=trace)
+    tensors = {"noise": initial_noise(model.cfg, p["seed"]).numpy()}
+    for i, x in enumerate(trace):
+        tensors["step%d" % (i + 1)] = x[0].numpy()
+    ids, n = vocab.encode(p["prompt"])
+    tensors["prompt_ids"] = np.array(ids, np.int64)
+    meta = dict(p, sampler="flow_euler", shift=model.cfg.shift, negative_prompt="",
+                note="x_{i+1} = x_i + (t_{i+1} - t_i) * (v_u + guidance * (v_c - v_u)), t_i = 1 - i/steps")
+    safetensors.write(path, tensors, meta)
+
+
+def forward_seconds(model, repeats=10):
+    """Median time of one forward of the cond + uncond batch (batch 2) at the default size."""
+    cfg = model.cfg
+    x = torch.randn(2, cfg.channels, cfg.frames, cfg.height, cfg.width)
+    t = torch.tensor([0.5, 0.5])
+    ids = torch.zeros(2, cfg.max_tokens, dtype=torch.long)
+    n = torch.tensor([6, 1])
+    times = []
+    with torch.no_grad():
+        model(x, t, ids, n)
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            model(x, t, ids, n)
+            times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--checkpoint", default=os.path.join(HERE, "checkpoints", "reel-shapes.pt"))
+    ap.add_argument("--out", default=EMBEDDED)
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--guidance", type=float)
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    ck = torch.load(args.checkpoint)
+    cfg = Config.from_json(ck["config"])
+    if args.steps:
+        cfg.steps = args.steps
+    if args.guidance:
+        cfg.guidance = args.guidance
+    model = ReelDiT(cfg)
+    model.load_state_dict(ck["ema"])
+    model.eval()
+    vocab = Vocabulary.load()
+    modelfolder.write(args.out, model, {"trained_samples": ck["samples"], "trained_steps": ck["step"]})
+    back, _, _ = modelfolder.read(args.out)
+    for k, v in model.state_dict().items():
+        assert torch.equal(back.state_dict()[k], v), k
+    os.makedirs(FIXTURES, exist_ok=True)
+    trajectory_fixture(back, vocab, os.path.join(FIXTURES, "embedded-trajectory.safetensors"))
+    size = os.path.getsize(os.path.join(args.out, "model.safetensors"))
+    print("exported step %d (%d samples) to %s: %.1f MB of weights" % (ck["step"], ck["samples"], args.out, size / 1e6))
+    print("forward, cond + uncond batch: %.3f s" % forward_seconds(back))
+
+
+if __name__ == "__main__":
+    main()
