@@ -11,7 +11,7 @@ import numpy as np
 from .data import inside
 
 THRESHOLD = 0.25
-STATIC_PIXELS = 3.5     # a track shorter than this, start to end, is "static"
+STATIC_FRACTION = 0.11  # a track shorter than this fraction of the frame width, start to end, is "static"
 DIRECTION_NAMES = ["right", "down-right", "down", "down-left", "left", "up-left", "up", "up-right"]
 
 
@@ -116,7 +116,7 @@ def analyse(frames, vocab):
         dist = math.hypot(vx, vy) * (len(frames) - 1)
     else:
         vx = vy = dist = 0.0
-    if dist < STATIC_PIXELS:
+    if dist < STATIC_FRACTION * frames.shape[2]:
         direction = "static"
     else:
         ang = math.degrees(math.atan2(vy, vx)) % 360
