@@ -68,11 +68,19 @@ def main():
     ema.load_state_dict(model.state_dict())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.99))
     step, samples, log = 0, 0, []
+    warm_from = 0
     if ck is not None:
-        model.load_state_dict(ck["model"])
-        ema.load_state_dict(ck["ema"])
-        opt.load_state_dict(ck["optimizer"])
+        missing = model.load_state_dict(ck["model"], strict=False).missing_keys
+        ema.load_state_dict(ck["ema"], strict=False)
         step, samples, log = ck["step"], ck["samples"], ck["log"]
+        if missing:
+            # a layer added since the checkpoint (zero-initialised, so the function is unchanged):
+            # the AdamW moments no longer line up, so they restart with a fresh warm-up
+            print("new parameters %s: optimizer state restarts" % missing, flush=True)
+            warm_from = step
+        else:
+            opt.load_state_dict(ck["optimizer"])
+            warm_from = ck.get("warm_from", 0)
         print("resumed at step %d, %d samples" % (step, samples), flush=True)
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -85,7 +93,7 @@ def main():
     while True:
         vids, ids, lens, _ = data.batch(vocab, args.batch, cfg.frames, cfg.height, rng, "train")
         for g in opt.param_groups:
-            g["lr"] = args.lr * min(1.0, (step + 1) / args.warmup)
+            g["lr"] = args.lr * min(1.0, (step + 1 - warm_from) / args.warmup)
         loss = flow_loss(model, torch.from_numpy(vids), torch.from_numpy(ids), torch.from_numpy(lens),
                          gen, args.cfg_dropout, uncond_ids)
         opt.zero_grad(set_to_none=True)
@@ -109,7 +117,7 @@ def main():
         done = now - start > args.minutes * 60
         if done or now - last_save > args.save_minutes * 60:
             save(args.checkpoint, dict(config=cfg.to_json(), model=model.state_dict(), ema=ema.state_dict(),
-                                       optimizer=opt.state_dict(), step=step, samples=samples, log=log,
+                                       optimizer=opt.state_dict(), step=step, samples=samples, log=log, warm_from=warm_from,
                                        args=vars(args)))
             with open(os.path.splitext(args.checkpoint)[0] + "-loss.csv", "w") as f:
                 f.write("step,samples,loss_mean_of_50_steps\n")

@@ -307,6 +307,7 @@ class ReelDiT(nn.Module):
         self.pos_embed = nn.Parameter(torch.randn(cfg.tokens, cfg.hidden) * 0.02)
         self.t_embed = TimestepEmbedder(cfg)
         self.text = TextEncoder(cfg)
+        self.pool = nn.Linear(cfg.hidden, cfg.hidden)
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
         self.final = FinalLayer(cfg)
         cos, sin = rope_tables(cfg)
@@ -324,6 +325,7 @@ class ReelDiT(nn.Module):
         for blk in self.blocks:  # adaLN-Zero: every block starts as the identity
             nn.init.zeros_(blk.ada.weight)
             nn.init.zeros_(blk.ada.bias)
+        nn.init.zeros_(self.pool.weight)  # starts as timestep-only conditioning
         nn.init.zeros_(self.final.ada.weight)
         nn.init.zeros_(self.final.ada.bias)
         nn.init.zeros_(self.final.linear.weight)
@@ -343,8 +345,9 @@ class ReelDiT(nn.Module):
         appends (name, tensor) after the embedding, after every block and at the end."""
         cfg = self.cfg
         h = self.patch_embed(patchify(x, cfg.patch)) + self.pos_embed[None]
-        c = self.t_embed(t)
         ctx, mask = self.text(ids, lengths)
+        pooled = (ctx * mask[..., None]).sum(1) / lengths[:, None].to(ctx.dtype)
+        c = self.t_embed(t) + self.pool(pooled)
         if trace is not None:
             trace += [("embed", h), ("timestep", c), ("text", ctx)]
         for i, blk in enumerate(self.blocks):
