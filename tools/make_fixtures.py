@@ -6,7 +6,7 @@ runtime is checked against, one per attention kind:
 
 trace.safetensors holds the inputs (x, t, ids, lengths: a batch of two, the second prompt the
 unconditional one) and the outputs after every stage named in ReelDiT.forward: embed
-[B, N, D] (patch embedding + position embedding), timestep [B, D], text [B, L, D], block<i>
+[B, N, D] (patch embedding + position embedding), conditioning [B, D] (c), text [B, L, D], block<i>
 [B, N, D], final [B, N, patch_dim] and out [B, C, T, H, W].
 
   /usr/bin/python3 tools/make_fixtures.py"""

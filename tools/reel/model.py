@@ -349,7 +349,7 @@ class ReelDiT(nn.Module):
         pooled = (ctx * mask[..., None]).sum(1) / lengths[:, None].to(ctx.dtype)
         c = self.t_embed(t) + self.pool(pooled)
         if trace is not None:
-            trace += [("embed", h), ("timestep", c), ("text", ctx)]
+            trace += [("embed", h), ("conditioning", c), ("text", ctx)]
         for i, blk in enumerate(self.blocks):
             h = blk(h, c, ctx, mask, self.block_mode(i), self.rope_cos, self.rope_sin)
             if trace is not None:
