@@ -21,9 +21,13 @@ from reel.vocab import Vocabulary
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def flow_loss(model, x0, ids, lengths, gen, cfg_dropout, uncond_ids):
+def flow_loss(model, x0, ids, lengths, gen, cfg_dropout, uncond_ids, shift=1.0):
     b = x0.shape[0]
-    t = torch.sigmoid(torch.randn(b, generator=gen))          # logit-normal(0, 1) timesteps
+    # logit-normal(0, 1) timesteps, shifted towards noise: these videos are so redundant (plain
+    # backgrounds, near-identical frames) that below t ~ 0.95 the prompt's content can be read
+    # off x_t itself, and the model would never learn to use the text where sampling needs it
+    u = torch.sigmoid(torch.randn(b, generator=gen))
+    t = shift * u / (1 + (shift - 1) * u)
     noise = torch.randn(x0.shape, generator=gen)
     xt = (1 - t)[:, None, None, None, None] * x0 + t[:, None, None, None, None] * noise
     drop = torch.rand(b, generator=gen) < cfg_dropout          # classifier-free guidance dropout
@@ -52,6 +56,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--attention", default="factorised")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--shift", type=float, default=5.0, help="timestep shift, training and default sampling")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     vocab = Vocabulary.load()
@@ -62,6 +67,7 @@ def main():
     else:
         ck = None
         cfg = Config(attention=args.attention, vocab_size=len(vocab.tokens), max_tokens=vocab.max_tokens)
+    cfg.shift = args.shift  # the same shift places the sampler's steps
     torch.manual_seed(args.seed)
     model = ReelDiT(cfg)
     ema = ReelDiT(cfg)
@@ -95,7 +101,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = args.lr * min(1.0, (step + 1 - warm_from) / args.warmup)
         loss = flow_loss(model, torch.from_numpy(vids), torch.from_numpy(ids), torch.from_numpy(lens),
-                         gen, args.cfg_dropout, uncond_ids)
+                         gen, args.cfg_dropout, uncond_ids, cfg.shift)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

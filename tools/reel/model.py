@@ -39,7 +39,7 @@ class Config:
     sampler: str = "flow_euler"
     steps: int = 25
     guidance: float = 4.0
-    shift: float = 1.0
+    shift: float = 5.0
 
     @property
     def grid(self):
@@ -269,7 +269,9 @@ class TextEncoder(nn.Module):
 
     def forward(self, ids, lengths):
         mask = torch.arange(ids.shape[1])[None, :] < lengths[:, None]
-        x = self.tok_embed[ids] + self.pos_embed[None, : ids.shape[1]]
+        # token embeddings scaled by sqrt(D) (as in the original Transformer) so that the words,
+        # not the positions or the layers' biases, dominate the residual stream
+        x = self.tok_embed[ids] * math.sqrt(self.tok_embed.shape[1]) + self.pos_embed[None, : ids.shape[1]]
         for layer in self.layers:
             x = layer(x, mask)
         return self.norm(x), mask
