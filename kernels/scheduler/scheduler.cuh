@@ -90,7 +90,8 @@ __global__ void scheduler_step_kernel(StepArgs a) {
          t += static_cast<uint64_t>(gridDim.x) * blockDim.x) {
         const uint64_t g = first_group + t;
         // Element k of the tensors has Philox index noise_offset + k.
-        const int64_t k0 = static_cast<int64_t>(4 * g) - static_cast<int64_t>(a.noise_offset);
+        // (wraps to -1..-3 for the lanes before element 0 of the first group)
+        const int64_t k0 = static_cast<int64_t>(4 * g - a.noise_offset);
         bool valid[4];
 #pragma unroll
         for (int j = 0; j < 4; ++j) valid[j] = k0 + j >= 0 && k0 + j < a.count;
