@@ -249,7 +249,7 @@ public final class NoiseSchedule {
         }
         String b = betas == BetaSchedule.SQUAREDCOS_CAP_V2 ? ""
                 : String.format(Locale.ROOT, ", betaStart=%s, betaEnd=%s", betaStart, betaEnd);
-        return String.format(Locale.ROOT, "NoiseSchedule.ddpm(%s, trainSteps=%d%s, spacing=%s%s)", betas, trainSteps, b,
-                karras ? "karras" : spacing, "");
+        return String.format(Locale.ROOT, "NoiseSchedule.ddpm(%s, trainSteps=%d%s, %s)", betas, trainSteps, b,
+                karras ? "karras sigmas" : "spacing=" + spacing);
     }
 }
