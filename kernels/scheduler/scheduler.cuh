@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "reel/reel.h"
+
 #include "../common/dtype.h"
 #include "../common/philox.h"
 #include "step.h"
@@ -138,6 +140,56 @@ __global__ void scheduler_step_kernel(StepArgs a) {
 }
 
 constexpr int kRescaleThreads = 256;
+constexpr int kStepThreads = 256;
+
+// The launcher's decisions, kept here so that the host build of this file
+// (native/tests/scheduler_host) makes the same ones.
+inline StepArgs make_step_args(const reel_step_params& p, const void* x, const void* cond, const void* uncond,
+                               const void* prev, void* out, void* aux) {
+    StepArgs a;
+    a.x = x;
+    a.cond = cond;
+    a.uncond = uncond;
+    a.prev = prev;
+    a.out = out;
+    a.aux = aux;
+    a.factors = nullptr;
+    a.count = p.count;
+    a.per_sample = p.count / p.batch;
+    a.seed = p.seed;
+    a.noise_stream = p.noise_stream;
+    a.noise_offset = p.noise_offset;
+    a.k.g = static_cast<float>(p.guidance_scale);
+    a.k.c_x = static_cast<float>(p.c_x);
+    a.k.c_m = static_cast<float>(p.c_m);
+    a.k.c_p = static_cast<float>(p.c_p);
+    a.k.c_z = static_cast<float>(p.c_z);
+    a.k.a_x = static_cast<float>(p.a_x);
+    a.k.a_m = static_cast<float>(p.a_m);
+    a.use_prev = p.c_p != 0.0;
+    a.use_noise = p.c_z != 0.0;
+    return a;
+}
+
+// Philox groups the step's threads cover.
+inline uint64_t step_groups(const reel_step_params& p) {
+    return ((p.noise_offset + static_cast<uint64_t>(p.count - 1)) >> 2) - (p.noise_offset >> 2) + 1;
+}
+
+// Whether every thread's whole group may move as one vector: the first element
+// starts a group and every pointer is aligned to four elements.
+inline bool step_vectorizable(const reel_step_params& p, const StepArgs& a) {
+    const uintptr_t sb = p.state_dtype == REEL_F32 ? 16 : 8, mb = p.model_dtype == REEL_F32 ? 16 : 8;
+    auto aligned = [](const void* q, uintptr_t bytes) { return q == nullptr || reinterpret_cast<uintptr_t>(q) % bytes == 0; };
+    return p.noise_offset % 4 == 0 && aligned(a.x, sb) && aligned(a.prev, sb) && aligned(a.out, sb) && aligned(a.aux, sb) &&
+           aligned(a.cond, mb) && aligned(a.uncond, mb);
+}
+
+// Blocks per sample of the rescale statistics: about 8 elements per thread, at most 64.
+inline int rescale_blocks(int64_t per_sample) {
+    const int64_t want = (per_sample + kRescaleThreads * 8 - 1) / (kRescaleThreads * 8);
+    return static_cast<int>(want < 64 ? want : 64);
+}
 
 // partials[(b * gridDim.x + blockIdx.x) * 4 + {0,1,2,3}] = Σc, Σc², Σm, Σm² over
 // the elements of sample b that this block strides over.

@@ -11,14 +11,12 @@ namespace reel {
 namespace cuda {
 namespace {
 
-constexpr int kThreads = 256;
+constexpr int kThreads = kStepThreads;
 
 unsigned grid_for(uint64_t items) {
     const uint64_t blocks = (items + kThreads - 1) / kThreads;
     return static_cast<unsigned>(blocks < 65535ull * 16 ? blocks : 65535ull * 16);
 }
-
-bool aligned(const void* p, uintptr_t bytes) { return p == nullptr || reinterpret_cast<uintptr_t>(p) % bytes == 0; }
 
 template <int SD, int MD>
 void launch_step(unsigned grid, cudaStream_t st, const StepArgs& a, bool vec) {
@@ -64,35 +62,12 @@ reel_status scheduler_step(int32_t device, void* stream, const reel_step_params&
     if (reel_status s = scope.enter()) return s;
     auto st = static_cast<cudaStream_t>(stream);
 
-    StepArgs a;
-    a.x = x;
-    a.cond = cond;
-    a.uncond = uncond;
-    a.prev = prev;
-    a.out = out;
-    a.aux = aux;
-    a.factors = nullptr;
-    a.count = p.count;
-    a.per_sample = p.count / p.batch;
-    a.seed = p.seed;
-    a.noise_stream = p.noise_stream;
-    a.noise_offset = p.noise_offset;
-    a.k.g = static_cast<float>(p.guidance_scale);
-    a.k.c_x = static_cast<float>(p.c_x);
-    a.k.c_m = static_cast<float>(p.c_m);
-    a.k.c_p = static_cast<float>(p.c_p);
-    a.k.c_z = static_cast<float>(p.c_z);
-    a.k.a_x = static_cast<float>(p.a_x);
-    a.k.a_m = static_cast<float>(p.a_m);
-    a.use_prev = p.c_p != 0.0;
-    a.use_noise = p.c_z != 0.0;
+    StepArgs a = make_step_args(p, x, cond, uncond, prev, out, aux);
 
     // A few kilobytes of stream-ordered workspace for the rescale statistics.
     void* workspace = nullptr;
     if (p.rescale_phi > 0.0 && uncond != nullptr) {
-        const int64_t per = a.per_sample;
-        const int64_t want = (per + kRescaleThreads * 8 - 1) / (kRescaleThreads * 8);
-        const int blocks = static_cast<int>(want < 64 ? want : 64);
+        const int blocks = rescale_blocks(a.per_sample);
         const size_t partial_bytes = static_cast<size_t>(p.batch) * blocks * 4 * sizeof(double);
         REEL_CUDA_TRY(cudaMallocAsync(&workspace, partial_bytes + static_cast<size_t>(p.batch) * sizeof(float), st));
         auto* partials = static_cast<double*>(workspace);
@@ -104,10 +79,8 @@ reel_status scheduler_step(int32_t device, void* stream, const reel_step_params&
         a.factors = factors;
     }
 
-    const uintptr_t sb = p.state_dtype == REEL_F32 ? 16 : 8, mb = p.model_dtype == REEL_F32 ? 16 : 8;
-    const bool vec = p.noise_offset % 4 == 0 && aligned(x, sb) && aligned(prev, sb) && aligned(out, sb) &&
-                     aligned(aux, sb) && aligned(cond, mb) && aligned(uncond, mb);
-    const uint64_t groups = ((p.noise_offset + static_cast<uint64_t>(p.count - 1)) >> 2) - (p.noise_offset >> 2) + 1;
+    const bool vec = step_vectorizable(p, a);
+    const uint64_t groups = step_groups(p);
     const unsigned grid = grid_for(groups);
     switch (p.state_dtype) {
         case REEL_F32: launch_step_model<0>(p.model_dtype, grid, st, a, vec); break;
