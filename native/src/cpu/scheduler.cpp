@@ -3,11 +3,12 @@
 // arithmetic of kernels/scheduler/step.h must round exactly as on the device, and
 // the in-step noise is philox.h's, bit for bit.
 //
-// The tensors are walked in blocks of kBlock elements: each block's inputs are
-// converted into small fp32 buffers, the arithmetic runs as simple loops over
-// them (which the compiler vectorises), and the results are stored. All inputs
-// of a block are read before any output of it is written, which is what makes
-// in-place use (out == x, aux == prev) safe.
+// The tensors are walked in blocks of kBlock elements: each block's 16-bit inputs
+// are converted into small fp32 buffers (fp32 ones are read in place), the
+// arithmetic runs as simple loops over them (which the compiler vectorises), and
+// the results are stored from fp32 buffers. All inputs of a block are read before
+// any output of it is written, which is what makes in-place use (out == x,
+// aux == prev) safe.
 #include <cstdint>
 #include <vector>
 
@@ -44,6 +45,13 @@ void load_block(const void* src, int32_t dtype, int64_t k0, int64_t n, float* ds
             break;
         }
     }
+}
+
+// Elements [k0, k0 + n) as fp32: the memory itself for F32, else converted into buf.
+const float* view_block(const void* src, int32_t dtype, int64_t k0, int64_t n, float* buf) {
+    if (dtype == REEL_F32) return static_cast<const float*>(src) + k0;
+    load_block(src, dtype, k0, n, buf);
+    return buf;
 }
 
 void store_block(void* dst, int32_t dtype, int64_t k0, int64_t n, const float* src) {
@@ -147,19 +155,26 @@ reel_status scheduler_step(const reel_step_params& p, const void* x, const void*
     const bool use_prev = p.c_p != 0.0, use_noise = p.c_z != 0.0;
     const int64_t blocks = (p.count + kBlock - 1) / kBlock;
     parallel_for(blocks, 16, [&](int64_t begin, int64_t end) {
-        float xs[kBlock], m[kBlock], o[kBlock], t[kBlock];
+        float xb[kBlock], cb[kBlock], ub[kBlock], m[kBlock], o[kBlock], t[kBlock];
         for (int64_t blk = begin; blk < end; ++blk) {
             const int64_t k0 = blk * kBlock;
             const int64_t n = p.count - k0 < kBlock ? p.count - k0 : kBlock;
-            load_block(x, p.state_dtype, k0, n, xs);
-            guided_block(p, cond, uncond, k.g, k0, n, m, t);
+            // Every input of the block is read before any output is written (in place is safe).
+            const float* xs = view_block(x, p.state_dtype, k0, n, xb);
+            const float* cs = view_block(cond, p.model_dtype, k0, n, cb);
+            if (uncond != nullptr) {
+                const float* us = view_block(uncond, p.model_dtype, k0, n, ub);
+                for (int64_t i = 0; i < n; ++i) m[i] = step_guide(cs[i], us[i], k.g);
+            } else {
+                for (int64_t i = 0; i < n; ++i) m[i] = cs[i];
+            }
             if (rescale) {
                 for (int64_t i = 0; i < n; ++i) m[i] = fmul(factors[static_cast<size_t>((k0 + i) / per)], m[i]);
             }
             for (int64_t i = 0; i < n; ++i) o[i] = step_lin2(k.c_x, xs[i], k.c_m, m[i]);
             if (use_prev) {
-                load_block(prev, p.state_dtype, k0, n, t);
-                for (int64_t i = 0; i < n; ++i) o[i] = step_axpy(o[i], k.c_p, t[i]);
+                const float* ps = view_block(prev, p.state_dtype, k0, n, t);
+                for (int64_t i = 0; i < n; ++i) o[i] = step_axpy(o[i], k.c_p, ps[i]);
             }
             if (use_noise) {
                 noise_block(p.seed, p.noise_stream, p.noise_offset + static_cast<uint64_t>(k0), n, t);
