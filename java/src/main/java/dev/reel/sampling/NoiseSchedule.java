@@ -18,8 +18,9 @@ import java.util.Locale;
  *   timesteps by interpolating log σ.</li>
  *   <li>{@link #flow} — rectified flow / flow matching: {@code α = 1 − t, σ = t},
  *   {@code t} from 1 to 0 in equal steps, then shifted
- *   {@code t' = shift·t / (1 + (shift − 1)·t)} (SD3); the model's timestep is
- *   {@code 1000·t'}.</li>
+ *   {@code t' = shift·t / (1 + (shift − 1)·t)} (SD3; Reel's embedded model, see
+ *   tools/reel/flow.py); the model's timestep is {@code t'} itself, in [0, 1]
+ *   (models trained with diffusers' convention take {@code 1000·t'}).</li>
  * </ul>
  *
  * <p>Immutable; the {@code with*} methods return a modified copy.
@@ -160,7 +161,7 @@ public final class NoiseSchedule {
             for (int i = 0; i < steps; i++) {
                 double t = 1.0 - (double) i / steps;
                 double s = shift * t / (1 + (shift - 1) * t);
-                points.add(new Point(1000 * s, 1 - s, s));
+                points.add(new Point(s, 1 - s, s));
             }
         } else if (karras) {
             double sigmaMin = veSigma(alphasCumprod[0]), sigmaMax = veSigma(alphasCumprod[trainSteps - 1]);
