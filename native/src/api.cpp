@@ -1,5 +1,6 @@
 // The C entry points of reel.h: validation (defence in depth behind the Java
 // checks), then dispatch to the CPU or the CUDA backend.
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -27,6 +28,23 @@ reel_status check_target(int32_t device, const char* call) {
 bool overlaps(const void* a, int64_t a_bytes, const void* b, int64_t b_bytes) {
     const auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
     return pa < pb + static_cast<uintptr_t>(b_bytes) && pb < pa + static_cast<uintptr_t>(a_bytes);
+}
+
+struct Buffer {
+    const char* name;
+    const void* ptr;
+    int64_t element_size;
+};
+
+// An output may alias an input exactly (same address and element size: each
+// element is read before it is written) or be disjoint from it.
+reel_status check_aliasing(const char* call, const Buffer& output, const Buffer& input, int64_t count) {
+    if (output.ptr == nullptr || input.ptr == nullptr) return REEL_OK;
+    if (output.ptr == input.ptr && output.element_size == input.element_size) return REEL_OK;
+    if (overlaps(output.ptr, count * output.element_size, input.ptr, count * input.element_size)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s and %s overlap partially", call, output.name, input.name);
+    }
+    return REEL_OK;
 }
 
 }  // namespace
@@ -175,6 +193,58 @@ reel_status reel_convert(int32_t device, void* stream, void* dst, int32_t dst_dt
     return guarded("reel_convert", [&] {
         if (device >= 0) return cuda::convert(device, stream, dst, dst_dtype, src, src_dtype, count);
         return cpu::convert(dst, dst_dtype, src, src_dtype, count);
+    });
+}
+
+reel_status reel_scheduler_step(int32_t device, void* stream, const reel_step_params* p, const void* x,
+                                const void* cond, const void* uncond, const void* prev, void* out, void* aux) {
+    const char* call = "reel_scheduler_step";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (!valid_dtype(p->state_dtype)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: unknown state dtype %d", call, p->state_dtype);
+    if (!valid_dtype(p->model_dtype)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: unknown model dtype %d", call, p->model_dtype);
+    if (p->count < 0) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: count < 0 (%lld)", call, static_cast<long long>(p->count));
+    if (p->batch < 1) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: batch must be >= 1, got %lld", call, static_cast<long long>(p->batch));
+    if (p->count % p->batch != 0) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: count %lld is not a multiple of batch %lld", call,
+                    static_cast<long long>(p->count), static_cast<long long>(p->batch));
+    }
+    const struct {
+        const char* name;
+        double value;
+    } coefficients[] = {{"guidance_scale", p->guidance_scale}, {"c_x", p->c_x}, {"c_m", p->c_m}, {"c_p", p->c_p},
+                        {"c_z", p->c_z}, {"a_x", p->a_x}, {"a_m", p->a_m}};
+    for (const auto& c : coefficients) {
+        // Also as floats: the kernel rounds each coefficient once to fp32.
+        if (!std::isfinite(c.value) || !std::isfinite(static_cast<float>(c.value))) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s is not a finite fp32 value (%g)", call, c.name, c.value);
+        }
+    }
+    if (!(p->rescale_phi >= 0.0 && p->rescale_phi <= 1.0)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: rescale_phi must be in [0, 1], got %g", call, p->rescale_phi);
+    }
+    if (p->count == 0) return REEL_OK;
+    if (x == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: x is NULL", call);
+    if (cond == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: cond is NULL", call);
+    if (out == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out is NULL", call);
+    if (p->c_p != 0.0 && prev == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: c_p is %g but prev is NULL", call, p->c_p);
+    if (p->c_z != 0.0 && p->noise_offset > UINT64_MAX - static_cast<uint64_t>(p->count - 1)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: noise_offset + count - 1 overflows 64 bits", call);
+    }
+    const int64_t ss = dtype_size(p->state_dtype), ms = dtype_size(p->model_dtype);
+    const Buffer outputs[] = {{"out", out, ss}, {"aux", aux, ss}};
+    const Buffer inputs[] = {{"x", x, ss}, {"cond", cond, ms}, {"uncond", uncond, ms}, {"prev", prev, ss}};
+    for (const Buffer& o : outputs) {
+        for (const Buffer& i : inputs) {
+            if (reel_status s = check_aliasing(call, o, i, p->count)) return s;
+        }
+    }
+    if (aux != nullptr && overlaps(out, p->count * ss, aux, p->count * ss)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and aux overlap", call);
+    }
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::scheduler_step(device, stream, *p, x, cond, uncond, prev, out, aux);
+        return cpu::scheduler_step(*p, x, cond, uncond, prev, out, aux);
     });
 }
 

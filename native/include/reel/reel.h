@@ -123,6 +123,69 @@ REEL_API reel_status reel_noise_normal(int32_t device, void* stream, void* out, 
 REEL_API reel_status reel_convert(int32_t device, void* stream, void* dst, int32_t dst_dtype,
                                   const void* src, int32_t src_dtype, int64_t count);
 
+/* ---- scheduler step --------------------------------------------------- */
+/*
+ * One step of a diffusion sampler as one fused elementwise pass. The host
+ * (dev.reel.sampling) computes the schedule and this step's coefficients in
+ * double precision; the conversion from the model's prediction type (epsilon,
+ * v, sample, flow velocity) and the sampler's update (DDPM, DDIM, Euler, Heun,
+ * DPM-Solver++ 2M, ...) are linear in (x, m, prev), so the host folds them into
+ * the coefficients below and the kernel needs no sampler-specific code.
+ *
+ * Tensors (all `count` elements, dense):
+ *   x       state dtype   the sample the model was evaluated at
+ *   cond    model dtype   the model output (the conditional one under guidance)
+ *   uncond  model dtype   the unconditional output, or NULL (no guidance)
+ *   prev    state dtype   sampler memory from an earlier call (DPM-Solver++ 2M:
+ *                         the previous data prediction; Heun: the half step), or
+ *                         NULL when c_p is 0
+ *   out     state dtype   the next sample
+ *   aux     state dtype   the memory for the next call, or NULL
+ * An output may be the same address as an input (in place) or disjoint from
+ * it; partial overlap is an error, as is out overlapping aux.
+ *
+ * Element k, in fp32, each operation rounded to nearest with no contraction
+ * (so the CPU and CUDA backends give the same bits), every coefficient rounded
+ * once from double to float:
+ *   c = cond[k], u = uncond[k]
+ *   m = uncond ? u + g·(c − u) : c                      g = guidance_scale
+ *   m = f_b·m           when rescale_phi > 0 and uncond is given (see below)
+ *   o = c_x·x[k] + c_m·m
+ *   o = o + c_p·prev[k]                                 when c_p != 0
+ *   o = o + c_z·z_k                                     when c_z != 0
+ *   out[k] = o;  aux[k] = a_x·x[k] + a_m·m              when aux is given
+ * z_k is the standard normal of Philox index noise_offset + k in the stream
+ * (seed, noise_stream): exactly what reel_noise_normal writes, drawn in the
+ * kernel (no noise tensor exists). dev.reel.sampling uses noise_stream =
+ * step index + 1 and keeps stream 0 for the initial noise.
+ *
+ * Guidance rescale (Lin et al. 2023, "Common diffusion noise schedules and
+ * sample steps are flawed"): the count elements form `batch` samples of
+ * count / batch consecutive elements; for sample b, r_b = std(c) / std(m) over
+ * the sample, with the sums taken in double in a fixed order, and
+ * f_b = (float)(1 − φ + φ·r_b) (r_b = 1 when std(m) is 0 or the sample has one
+ * element). This needs a reduction, so with φ > 0 the call reads cond and
+ * uncond twice: once for the statistics, once for the step. On CUDA it
+ * allocates its few-kilobyte workspace stream-ordered (cudaMallocAsync).
+ */
+typedef struct reel_step_params {
+    int64_t count;          /* elements of every tensor, >= 0 */
+    int64_t batch;          /* samples (rescale only); >= 1 and divides count */
+    int32_t state_dtype;    /* reel_dtype of x, prev, out, aux */
+    int32_t model_dtype;    /* reel_dtype of cond, uncond */
+    double guidance_scale;  /* g: finite */
+    double rescale_phi;     /* φ in [0, 1]; 0 turns rescale off */
+    double c_x, c_m, c_p, c_z; /* out coefficients: finite */
+    double a_x, a_m;        /* aux coefficients: finite */
+    uint64_t seed;          /* Philox key */
+    uint64_t noise_stream;  /* Philox stream of this step */
+    uint64_t noise_offset;  /* Philox index of element 0 */
+} reel_step_params;
+
+REEL_API reel_status reel_scheduler_step(int32_t device, void* stream, const reel_step_params* params,
+                                         const void* x, const void* cond, const void* uncond,
+                                         const void* prev, void* out, void* aux);
+
 #ifdef __cplusplus
 }
 #endif

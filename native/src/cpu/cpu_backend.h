@@ -17,6 +17,8 @@ const Features& features();
 reel_status noise_normal(void* out, int32_t dtype, int64_t count, uint64_t seed, uint64_t stream_id,
                          uint64_t offset);
 reel_status convert(void* dst, int32_t dst_dtype, const void* src, int32_t src_dtype, int64_t count);
+reel_status scheduler_step(const reel_step_params& p, const void* x, const void* cond, const void* uncond,
+                           const void* prev, void* out, void* aux);
 
 }  // namespace cpu
 }  // namespace reel

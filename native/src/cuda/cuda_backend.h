@@ -22,6 +22,8 @@ reel_status noise_normal(int32_t device, void* stream, void* out, int32_t dtype,
                          uint64_t seed, uint64_t stream_id, uint64_t offset);
 reel_status convert(int32_t device, void* stream, void* dst, int32_t dst_dtype, const void* src,
                     int32_t src_dtype, int64_t count);
+reel_status scheduler_step(int32_t device, void* stream, const reel_step_params& p, const void* x,
+                           const void* cond, const void* uncond, const void* prev, void* out, void* aux);
 
 }  // namespace cuda
 }  // namespace reel

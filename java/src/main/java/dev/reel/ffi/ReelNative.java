@@ -111,6 +111,84 @@ public final class ReelNative {
         public native int avx512_bf16();
     }
 
+    /**
+     * {@code reel_step_params}: the coefficients of one fused scheduler step. Each
+     * field has a getter and a chaining setter of the same name.
+     */
+    @Name("reel_step_params")
+    public static final class StepParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public StepParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native long count();
+
+        public native StepParams count(long setter);
+
+        public native long batch();
+
+        public native StepParams batch(long setter);
+
+        public native int state_dtype();
+
+        public native StepParams state_dtype(int setter);
+
+        public native int model_dtype();
+
+        public native StepParams model_dtype(int setter);
+
+        public native double guidance_scale();
+
+        public native StepParams guidance_scale(double setter);
+
+        public native double rescale_phi();
+
+        public native StepParams rescale_phi(double setter);
+
+        public native double c_x();
+
+        public native StepParams c_x(double setter);
+
+        public native double c_m();
+
+        public native StepParams c_m(double setter);
+
+        public native double c_p();
+
+        public native StepParams c_p(double setter);
+
+        public native double c_z();
+
+        public native StepParams c_z(double setter);
+
+        public native double a_x();
+
+        public native StepParams a_x(double setter);
+
+        public native double a_m();
+
+        public native StepParams a_m(double setter);
+
+        public native @Cast("uint64_t") long seed();
+
+        public native StepParams seed(long setter);
+
+        public native @Cast("uint64_t") long noise_stream();
+
+        public native StepParams noise_stream(long setter);
+
+        public native @Cast("uint64_t") long noise_offset();
+
+        public native StepParams noise_offset(long setter);
+    }
+
     public static native int reel_version();
 
     public static native @Cast("const char*") BytePointer reel_version_string();
@@ -159,4 +237,9 @@ public final class ReelNative {
 
     public static native @Cast("reel_status") int reel_convert(int device, @Cast("void*") long stream,
             @Cast("void*") long dst, int dstDtype, @Cast("const void*") long src, int srcDtype, long count);
+
+    public static native @Cast("reel_status") int reel_scheduler_step(int device, @Cast("void*") long stream,
+            StepParams params, @Cast("const void*") long x, @Cast("const void*") long cond,
+            @Cast("const void*") long uncond, @Cast("const void*") long prev, @Cast("void*") long out,
+            @Cast("void*") long aux);
 }
