@@ -14,6 +14,7 @@ from export import EMBEDDED, HERE
 from reel.vocab import Vocabulary
 
 TARGETS = {"colour": 0.95, "direction": 0.85, "shape": 0.75}
+SHIFT_FROM = 909
 
 
 def adherence_table(a):
@@ -42,6 +43,19 @@ def loss_table(log, rows=16):
     return "\n".join(out)
 
 
+def write_section(path, heading, section):
+    """Replaces this section of a shared results file (up to the next '## '), or appends it."""
+    text = open(path).read() if os.path.exists(path) else "# Reel — measured results\n\n"
+    start = text.find(heading)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+    with open(path, "w") as f:
+        f.write(text.rstrip("\n") + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=EMBEDDED)
@@ -49,6 +63,8 @@ def main():
     ap.add_argument("--adherence", required=True)
     ap.add_argument("--forward-seconds", type=float, required=True)
     ap.add_argument("--date", required=True)
+    ap.add_argument("--commit", default="")
+    ap.add_argument("--results", help="bench/RESULTS.md: its adherence section is rewritten")
     args = ap.parse_args()
     with open(os.path.join(args.model, "config.json")) as f:
         cfg = json.load(f)
@@ -89,7 +105,8 @@ text encoder of {cfg['text_layers']} layers. Default sampler `{cfg['sampler']}`,
 guidance {cfg['guidance']}, negative prompt empty.
 
 Cost: one forward of the PyTorch twin on the conditional + unconditional batch (batch 2)
-takes {args.forward_seconds:.3f} s on the 2-core development CPU (median of 10, torch 1.13 with
+takes {args.forward_seconds:.3f} s on the 2-core development CPU (median of 10, training paused but
+the CPU shared with other jobs; torch 1.13 with
 OpenBLAS, 2 threads), so the default {steps} steps take about {steps*args.forward_seconds:.1f} s of
 model time in the twin; the 60 s budget of one default generation in the Java runtime allows a
 port {60/(steps*args.forward_seconds):.0f}× slower than the twin.
@@ -106,8 +123,11 @@ Examples: "a red circle moving right", "an orange square moving up-left on a gra
 
 ## Training
 
-Rectified flow (flow matching), velocity target `noise − x₀`, logit-normal timesteps
-(`t = sigmoid(n)`, `n ~ N(0, 1)`), classifier-free guidance dropout 10% (the prompt replaced
+Rectified flow (flow matching), velocity target `noise − x₀`, shifted logit-normal timesteps
+(`u = sigmoid(n)`, `n ~ N(0, 1)`, `t = 5u / (1 + 4u)`: these videos are so redundant that
+below t ≈ 0.95 their content can be read off `x_t`, so the prompt only matters, and is only
+learnt, near pure noise; the sampler's default shift 5 puts its steps there too),
+classifier-free guidance dropout 10% (the prompt replaced
 by the empty prompt), AdamW (lr 6e-4 after 100 warm-up steps, betas 0.9/0.99, weight decay
 0.01, gradient norm clipped to 1), batch 32, EMA of the weights (decay min(0.999, (1+s)/(10+s)))
 exported here. Data are drawn fresh every step (`tools/reel/data.py`): shape size 4.5–6.5 px,
@@ -118,6 +138,12 @@ drawn): {held}.
 Trained on the 2-core CPU: {ck['step']} optimizer steps, {ck['samples']} samples at export
 (the checkpoint `tools/checkpoints/reel-shapes.pt` resumes training; its full loss log is
 `tools/checkpoints/reel-shapes-loss.csv`).
+
+History: steps 0–{SHIFT_FROM} trained with unshifted timesteps, a timestep-only adaLN and
+unscaled token embeddings; the model then ignored its prompts (conditional and unconditional
+loss equal within 0.5% at every t), and the three changes above were made, resuming from
+that checkpoint (the new `pool` layer zero-initialised, AdamW moments restarted). Losses
+before and after step {SHIFT_FROM} are not comparable: the shifted timesteps are harder.
 
 {loss_table(ck['log'])}
 
@@ -138,6 +164,25 @@ static below 11% of the frame width). It scores rendered ground-truth videos at 
 {arch}"""
     with open(os.path.join(args.model, "README.md"), "w") as f:
         f.write(text)
+    if args.results:
+        section = f"""## Embedded model: prompt adherence
+
+Measured {args.date} at commit {args.commit}, 2-core CPU (shared with other jobs), PyTorch
+twin (torch 1.13, OpenBLAS, 2 threads), model `java/src/main/resources/dev/reel/model/embedded`
+after {ck['step']} optimizer steps ({ck['samples']} samples). {adh['table']['all']['n']} prompt × seed
+pairs, default sampler ({adh['steps']} flow Euler steps, shift {cfg['shift']}, guidance {adh['guidance']}),
+scored by `tools/reel/evaluate.py`; held out of training: {held}.
+Command: `tools/adherence.py --model java/src/main/resources/dev/reel/model/embedded --pairs {adh['table']['all']['n']}`.
+
+{table}
+
+{verdict}
+
+Twin forward, conditional + unconditional batch of 2: {args.forward_seconds:.3f} s (median of 10, training
+paused; other jobs on the shared CPU were not).
+
+"""
+        write_section(args.results, "## Embedded model: prompt adherence", section)
     print(table)
     print(verdict)
 
