@@ -17,6 +17,9 @@ const Features& features();
 reel_status noise_normal(void* out, int32_t dtype, int64_t count, uint64_t seed, uint64_t stream_id,
                          uint64_t offset);
 reel_status convert(void* dst, int32_t dst_dtype, const void* src, int32_t src_dtype, int64_t count);
+// reel_attention_forward on the host (attention.cpp); p->scale is already resolved (> 0).
+reel_status attention_forward(const reel_attention_params& p, const void* q, const void* k, const void* v, void* o,
+                              float* lse);
 
 }  // namespace cpu
 }  // namespace reel

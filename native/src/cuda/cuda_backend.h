@@ -22,6 +22,9 @@ reel_status noise_normal(int32_t device, void* stream, void* out, int32_t dtype,
                          uint64_t seed, uint64_t stream_id, uint64_t offset);
 reel_status convert(int32_t device, void* stream, void* dst, int32_t dst_dtype, const void* src,
                     int32_t src_dtype, int64_t count);
+// reel_attention_forward on a device; p.scale is already resolved (> 0).
+reel_status attention_forward(int32_t device, void* stream, const reel_attention_params& p, const void* q,
+                              const void* k, const void* v, void* o, float* lse);
 
 }  // namespace cuda
 }  // namespace reel

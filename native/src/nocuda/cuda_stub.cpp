@@ -25,6 +25,10 @@ reel_status noise_normal(int32_t, void*, void*, int32_t, int64_t, uint64_t, uint
     return none("reel_noise_normal");
 }
 reel_status convert(int32_t, void*, void*, int32_t, const void*, int32_t, int64_t) { return none("reel_convert"); }
+reel_status attention_forward(int32_t, void*, const reel_attention_params&, const void*, const void*, const void*, void*,
+                              float*) {
+    return none("reel_attention_forward");
+}
 
 }  // namespace cuda
 }  // namespace reel
