@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "cpu/cpu_backend.h"
 #include "cuda/cuda_backend.h"
@@ -28,6 +29,153 @@ reel_status check_target(int32_t device, const char* call) {
 bool overlaps(const void* a, int64_t a_bytes, const void* b, int64_t b_bytes) {
     const auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
     return pa < pb + static_cast<uintptr_t>(b_bytes) && pb < pa + static_cast<uintptr_t>(a_bytes);
+}
+
+// Bytes from a strided [B, tokens, heads, d] tensor's first element to one past
+// its last; 0 when it does not fit 63 bits.
+int64_t strided_extent(int64_t batch, int64_t tokens, int64_t heads, int64_t d, int64_t sb, int64_t sn,
+                       int64_t sh, int64_t elem) {
+    __int128 last = static_cast<__int128>(batch - 1) * sb + static_cast<__int128>(tokens - 1) * sn +
+                    static_cast<__int128>(heads - 1) * sh + d;
+    last *= elem;
+    return last > INT64_MAX ? 0 : static_cast<int64_t>(last);
+}
+
+// Whether the strides give every output element its own address: sorted by
+// stride, each axis must step over everything the smaller axes span.
+bool distinct_elements(int64_t batch, int64_t tokens, int64_t heads, int64_t d, int64_t sb, int64_t sn, int64_t sh) {
+    struct Axis {
+        int64_t stride, size;
+    } axes[3] = {{sb, batch}, {sn, tokens}, {sh, heads}};
+    for (int i = 0; i < 3; ++i)
+        for (int j = i + 1; j < 3; ++j)
+            if (axes[j].stride < axes[i].stride) std::swap(axes[i], axes[j]);
+    __int128 span = d;  // the contiguous head_dim axis
+    for (const Axis& a : axes) {
+        if (a.size == 1) continue;
+        if (a.stride < span) return false;
+        span = static_cast<__int128>(a.stride) * (a.size - 1) + span;
+    }
+    return true;
+}
+
+reel_status check_attention(int32_t device, const reel_attention_params* p, const void* q, const void* k,
+                            const void* v, const void* o, const float* lse) {
+    const char* call = "reel_attention_forward";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (p->mode < REEL_ATTENTION_FULL || p->mode > REEL_ATTENTION_CROSS) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: unknown mode %d", call, p->mode);
+    }
+    if (!valid_dtype(p->dtype)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: unknown dtype %d", call, p->dtype);
+    const struct {
+        const char* name;
+        int64_t value;
+    } sizes[] = {{"batch", p->batch}, {"frames", p->frames}, {"height", p->height}, {"width", p->width},
+                 {"heads", p->heads}, {"head_dim", p->head_dim}};
+    for (const auto& s : sizes) {
+        if (s.value < 1 || s.value > (int64_t{1} << 31)) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s must be in [1, 2^31], got %lld", call, s.name,
+                        static_cast<long long>(s.value));
+        }
+    }
+    const __int128 n128 = static_cast<__int128>(p->frames) * p->height * p->width;
+    if (n128 > (int64_t{1} << 40)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: frames*height*width exceeds 2^40", call);
+    const int64_t n = static_cast<int64_t>(n128);
+    const bool cross = p->mode == REEL_ATTENTION_CROSS;
+    if (cross && (p->context_len < 1 || p->context_len > (int64_t{1} << 40))) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: CROSS needs context_len in [1, 2^40], got %lld", call,
+                    static_cast<long long>(p->context_len));
+    }
+    const int64_t m = cross ? p->context_len : n;
+    const int64_t strides[] = {p->q_stride_b, p->q_stride_n, p->q_stride_h, p->k_stride_b, p->k_stride_n, p->k_stride_h,
+                               p->v_stride_b, p->v_stride_n, p->v_stride_h, p->o_stride_b, p->o_stride_n, p->o_stride_h};
+    for (int64_t st : strides) {
+        if (st < 0) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: strides must be >= 0, got %lld", call, static_cast<long long>(st));
+    }
+    if (q == nullptr || k == nullptr || v == nullptr || o == nullptr) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s is NULL", call, q == nullptr ? "q" : k == nullptr ? "k" : v == nullptr ? "v" : "o");
+    }
+    if (!distinct_elements(p->batch, n, p->heads, p->head_dim, p->o_stride_b, p->o_stride_n, p->o_stride_h)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the output strides map two elements to one address", call);
+    }
+    const int64_t elem = dtype_size(p->dtype);
+    const int64_t o_bytes = strided_extent(p->batch, n, p->heads, p->head_dim, p->o_stride_b, p->o_stride_n, p->o_stride_h, elem);
+    const struct {
+        const char* name;
+        const void* ptr;
+        int64_t bytes;
+    } inputs[] = {
+        {"q", q, strided_extent(p->batch, n, p->heads, p->head_dim, p->q_stride_b, p->q_stride_n, p->q_stride_h, elem)},
+        {"k", k, strided_extent(p->batch, m, p->heads, p->head_dim, p->k_stride_b, p->k_stride_n, p->k_stride_h, elem)},
+        {"v", v, strided_extent(p->batch, m, p->heads, p->head_dim, p->v_stride_b, p->v_stride_n, p->v_stride_h, elem)},
+    };
+    if (o_bytes == 0) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the extent of o exceeds 2^63 bytes", call);
+    for (const auto& in : inputs) {
+        if (in.bytes == 0) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the extent of %s exceeds 2^63 bytes", call, in.name);
+        if (overlaps(o, o_bytes, in.ptr, in.bytes)) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the output o overlaps the input %s", call, in.name);
+        }
+    }
+    if (lse != nullptr) {
+        const int64_t lse_bytes = p->batch * p->heads * n * 4;
+        if (overlaps(lse, lse_bytes, o, o_bytes)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: lse overlaps the output o", call);
+        for (const auto& in : inputs) {
+            if (overlaps(lse, lse_bytes, in.ptr, in.bytes)) {
+                return fail(REEL_ERR_INVALID_ARGUMENT, "%s: lse overlaps the input %s", call, in.name);
+            }
+        }
+    }
+    if (p->mode == REEL_ATTENTION_WINDOW) {
+        const struct {
+            char axis;
+            int64_t dim, tile, window;
+        } axes[] = {{'t', p->frames, p->tile_t, p->window_t}, {'h', p->height, p->tile_h, p->window_h},
+                    {'w', p->width, p->tile_w, p->window_w}};
+        for (const auto& a : axes) {
+            if (a.tile < 1 || a.tile > a.dim) {
+                return fail(REEL_ERR_INVALID_ARGUMENT, "%s: tile_%c must be in [1, %lld], got %lld", call, a.axis,
+                            static_cast<long long>(a.dim), static_cast<long long>(a.tile));
+            }
+            const int64_t tiles = (a.dim + a.tile - 1) / a.tile;
+            if (a.window < 0 || a.window >= tiles) {
+                return fail(REEL_ERR_INVALID_ARGUMENT,
+                            "%s: window_%c must be in [0, %lld] (the video has %lld tiles along %c), got %lld", call,
+                            a.axis, static_cast<long long>(tiles - 1), static_cast<long long>(tiles), a.axis,
+                            static_cast<long long>(a.window));
+            }
+        }
+    }
+    if (cross && p->context_lens != nullptr && device < 0) {
+        for (int64_t b = 0; b < p->batch; ++b) {
+            if (p->context_lens[b] < 0 || p->context_lens[b] > m) {
+                return fail(REEL_ERR_INVALID_ARGUMENT, "%s: context_lens[%lld] = %lld is outside [0, %lld]", call,
+                            static_cast<long long>(b), static_cast<long long>(p->context_lens[b]),
+                            static_cast<long long>(m));
+            }
+        }
+    }
+    if (p->rope != 0 && p->rope != 1) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: rope must be 0 or 1, got %d", call, p->rope);
+    if (p->rope) {
+        if (cross) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: rotary embedding does not apply to CROSS (context tokens have no video position)", call);
+        if (p->rope_dt < 0 || p->rope_dh < 0 || p->rope_dw < 0 || p->rope_dt % 2 || p->rope_dh % 2 || p->rope_dw % 2 ||
+            static_cast<int64_t>(p->rope_dt) + p->rope_dh + p->rope_dw > p->head_dim) {
+            return fail(REEL_ERR_INVALID_ARGUMENT,
+                        "%s: rope sections (%d, %d, %d) must be even, >= 0 and sum to at most head_dim %lld", call,
+                        p->rope_dt, p->rope_dh, p->rope_dw, static_cast<long long>(p->head_dim));
+        }
+        if (!(p->rope_theta > 1.0f) || !std::isfinite(p->rope_theta)) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: rope_theta must be finite and > 1, got %g", call, static_cast<double>(p->rope_theta));
+        }
+        if (!std::isfinite(p->rope_t0) || !std::isfinite(p->rope_h0) || !std::isfinite(p->rope_w0)) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: rope position offsets must be finite", call);
+        }
+    }
+    if (!(p->scale >= 0.0f) || !std::isfinite(p->scale)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: scale must be finite and >= 0 (0: 1/sqrt(head_dim)), got %g", call,
+                    static_cast<double>(p->scale));
+    }
+    return REEL_OK;
 }
 
 struct Buffer {
@@ -193,6 +341,17 @@ reel_status reel_convert(int32_t device, void* stream, void* dst, int32_t dst_dt
     return guarded("reel_convert", [&] {
         if (device >= 0) return cuda::convert(device, stream, dst, dst_dtype, src, src_dtype, count);
         return cpu::convert(dst, dst_dtype, src, src_dtype, count);
+    });
+}
+
+reel_status reel_attention_forward(int32_t device, void* stream, const reel_attention_params* p, const void* q,
+                                   const void* k, const void* v, void* o, float* lse) {
+    if (reel_status s = check_attention(device, p, q, k, v, o, lse)) return s;
+    return guarded("reel_attention_forward", [&] {
+        reel_attention_params resolved = *p;
+        if (resolved.scale == 0.0f) resolved.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(p->head_dim)));
+        if (device >= 0) return cuda::attention_forward(device, stream, resolved, q, k, v, o, lse);
+        return cpu::attention_forward(resolved, q, k, v, o, lse);
     });
 }
 

@@ -123,6 +123,107 @@ REEL_API reel_status reel_noise_normal(int32_t device, void* stream, void* out, 
 REEL_API reel_status reel_convert(int32_t device, void* stream, void* dst, int32_t dst_dtype,
                                   const void* src, int32_t src_dtype, int64_t count);
 
+/* ---- spacetime attention ---------------------------------------------- */
+/*
+ * softmax(scale * Q K^T) V over the tokens of a video, for every sample and head.
+ *
+ * Tokens. A sample is a video of T x H x W patches stored t-major: token
+ * n = (t*H + h)*W + w, N = T*H*W. Q and O are [B, N, heads, d] and, except in
+ * CROSS, so are K and V; in CROSS, K and V are a context [B, M, heads, d]. Each
+ * of Q, K, V, O has its own element strides (stride_b, stride_n, stride_h), the
+ * head_dim axis is contiguous; element (b, n, h, c) of X is at
+ * X + b*X_stride_b + n*X_stride_n + h*X_stride_h + c. Strides are >= 0 and the
+ * output must not share memory with an input. Storage: REEL_F32 or REEL_BF16 on
+ * the CPU, REEL_BF16 or REEL_F16 on CUDA, the same dtype for Q, K, V and O;
+ * arithmetic accumulates in fp32.
+ *
+ * Modes: the keys a query token (b, t, h, w) attends, all of sample b:
+ *   FULL      every token of the video;
+ *   SPATIAL   the H*W tokens of its frame t;
+ *   TEMPORAL  the T tokens (., h, w) of its own spatial position;
+ *   WINDOW    tile-aligned local attention. The video is cut into tiles of
+ *             tile_t x tile_h x tile_w tokens, tile (i, j, k) holding the tokens
+ *             with t / tile_t == i, h / tile_h == j, w / tile_w == k (tiles at
+ *             the far edges are smaller when T, H, W are not multiples of the
+ *             tile sizes). A query in tile (i, j, k) sees every token of every
+ *             tile (i', j', k') with |i-i'| <= window_t, |j-j'| <= window_h and
+ *             |k-k'| <= window_w. Tile sizes 1 give the token window
+ *             |dt| <= window_t, |dh| <= window_h, |dw| <= window_w. Bounds:
+ *             1 <= tile_t <= T (and so for h, w), 0 <= window_t < ceil(T/tile_t)
+ *             (a larger window is larger than the video); window_t =
+ *             ceil(T/tile_t) - 1 (and so for h, w) is FULL. Kernels compute only
+ *             the tile pairs inside the window, so cost falls with the window;
+ *   CROSS     context tokens m < context_lens[b] of the M context tokens
+ *             (context_lens NULL: all M). context_lens lives where the call runs
+ *             (device memory for CUDA); each entry is in [0, M]. A query with no
+ *             key (length 0) gets O = 0 and LSE = -inf.
+ *
+ * Rotary embedding (rope != 0; not in CROSS). Applied to Q and K as they are
+ * read, before the scale; V is not rotated. head_dim is cut into three
+ * sections of rope_dt, rope_dh, rope_dw channels (each even, sum <= head_dim):
+ * channels [0, dt) rotate by the token's time position pt = t + rope_t0,
+ * [dt, dt+dh) by ph = h + rope_h0, [dt+dh, dt+dh+dw) by pw = w + rope_w0; the
+ * channels after them are not rotated. Inside a section of S channels that
+ * starts at channel c0, pair i (0 <= i < S/2) is the adjacent pair
+ * (x, y) = (c0 + 2i, c0 + 2i + 1), rotated by angle a = p * rope_theta^(-2i/S):
+ *   x' = x cos a - y sin a,   y' = x sin a + y cos a
+ * (rope_theta > 1, typically 10000). Positions are those of the token in the
+ * whole video in every mode (a SPATIAL query at frame t rotates by t + rope_t0).
+ * The rotated values are fp32; kernels may round them to the storage dtype
+ * before a bf16/fp16 matrix unit.
+ *
+ * scale: softmax scale, finite and > 0; 0 selects 1/sqrt(head_dim).
+ *
+ * lse (optional, NULL for none): fp32 [B, heads, N] contiguous, where the call
+ * runs; lse[(b*heads + h)*N + n] = ln(sum over the query's keys j of
+ * exp(scale * q_n . k_j)) with the rotated q and k — the natural log-sum-exp
+ * that merges partial attentions over disjoint key sets.
+ *
+ * Head dims: the CPU runs 32, 64, 96, 128; others are REEL_ERR_UNSUPPORTED.
+ * The CPU backend ignores `stream` and returns when the result is written; on
+ * CUDA the work is queued on `stream` and not waited for.
+ */
+typedef enum reel_attention_mode {
+    REEL_ATTENTION_FULL = 0,
+    REEL_ATTENTION_SPATIAL = 1,
+    REEL_ATTENTION_TEMPORAL = 2,
+    REEL_ATTENTION_WINDOW = 3,
+    REEL_ATTENTION_CROSS = 4
+} reel_attention_mode;
+
+typedef struct reel_attention_params {
+    int32_t mode;      /* reel_attention_mode */
+    int32_t dtype;     /* reel_dtype of Q, K, V and O */
+    int64_t batch;     /* B >= 1 */
+    int64_t frames;    /* T >= 1 */
+    int64_t height;    /* H >= 1 */
+    int64_t width;     /* W >= 1; N = T*H*W */
+    int64_t heads;     /* >= 1, the same for Q, K, V and O */
+    int64_t head_dim;  /* d */
+    /* element strides of [B, N (or M), heads, d]; the d axis is contiguous */
+    int64_t q_stride_b, q_stride_n, q_stride_h;
+    int64_t k_stride_b, k_stride_n, k_stride_h;
+    int64_t v_stride_b, v_stride_n, v_stride_h;
+    int64_t o_stride_b, o_stride_n, o_stride_h;
+    /* CROSS */
+    int64_t context_len;         /* M >= 1 */
+    const int64_t* context_lens; /* [B] valid lengths in [0, M], or NULL for all M */
+    /* WINDOW: tile sizes in tokens and the window radius in tiles */
+    int64_t tile_t, tile_h, tile_w;
+    int64_t window_t, window_h, window_w;
+    /* rotary embedding */
+    int32_t rope;      /* 0: off, 1: on */
+    int32_t rope_dt, rope_dh, rope_dw;
+    float rope_theta;
+    float rope_t0, rope_h0, rope_w0;
+    float scale;       /* 0: 1/sqrt(head_dim) */
+} reel_attention_params;
+
+/* o = attention(q, k, v) as described above; lse may be NULL. */
+REEL_API reel_status reel_attention_forward(int32_t device, void* stream, const reel_attention_params* p,
+                                            const void* q, const void* k, const void* v, void* o,
+                                            float* lse);
+
 /* ---- scheduler step --------------------------------------------------- */
 /*
  * One step of a diffusion sampler as one fused elementwise pass. The host

@@ -19,6 +19,9 @@ reel_status noise_normal(void* out, int32_t dtype, int64_t count, uint64_t seed,
 reel_status convert(void* dst, int32_t dst_dtype, const void* src, int32_t src_dtype, int64_t count);
 reel_status scheduler_step(const reel_step_params& p, const void* x, const void* cond, const void* uncond,
                            const void* prev, void* out, void* aux);
+// reel_attention_forward on the host (attention.cpp); p->scale is already resolved (> 0).
+reel_status attention_forward(const reel_attention_params& p, const void* q, const void* k, const void* v, void* o,
+                              float* lse);
 
 }  // namespace cpu
 }  // namespace reel

@@ -24,6 +24,9 @@ reel_status convert(int32_t device, void* stream, void* dst, int32_t dst_dtype, 
                     int32_t src_dtype, int64_t count);
 reel_status scheduler_step(int32_t device, void* stream, const reel_step_params& p, const void* x,
                            const void* cond, const void* uncond, const void* prev, void* out, void* aux);
+// reel_attention_forward on a device; p.scale is already resolved (> 0).
+reel_status attention_forward(int32_t device, void* stream, const reel_attention_params& p, const void* q,
+                              const void* k, const void* v, void* o, float* lse);
 
 }  // namespace cuda
 }  // namespace reel

@@ -29,6 +29,10 @@ reel_status scheduler_step(int32_t, void*, const reel_step_params&, const void*,
                            const void*, void*, void*) {
     return none("reel_scheduler_step");
 }
+reel_status attention_forward(int32_t, void*, const reel_attention_params&, const void*, const void*, const void*, void*,
+                              float*) {
+    return none("reel_attention_forward");
+}
 
 }  // namespace cuda
 }  // namespace reel
