@@ -40,7 +40,7 @@ reel_status attention_forward(int32_t device, void* stream, const reel_attention
         status = launch_attention<Tr>(a, grid, stream);
     });
     if (!found) {
-        return fail(REEL_ERR_UNSUPPORTED, "%s: CUDA attention has head dims 64 and 128, not %lld", call,
+        return fail(REEL_ERR_UNSUPPORTED, "%s: CUDA attention has head dims 32, 64, 96 and 128, not %lld", call,
                     static_cast<long long>(p.head_dim));
     }
     return status;

@@ -13,24 +13,27 @@
 namespace reel {
 namespace attention {
 
-// Tile configurations. Head dims 64 and 128 in bf16 and fp16; 4 warps of 16
-// query rows, 64 keys per tile, two shared-memory stages (46 KB / 85 KB).
-template <bool BF16>
-using TraitsD64 = Traits<64, 4, 64, 2, BF16>;
-template <bool BF16>
-using TraitsD128 = Traits<128, 4, 64, 2, BF16>;
+// Tile configurations: head dims 32, 64, 96, 128 (the CPU backend's) in bf16
+// and fp16; 4 warps of 16 query rows, 64 keys per tile, two shared-memory
+// stages (25, 45, 65 and 85 KB).
+template <int D, bool BF16>
+using TraitsFor = Traits<D, 4, 64, 2, BF16>;
 
 // Calls f(Traits{}) with the configuration for (dtype, head dim, mode, compute
 // capability); returns false when there is none. Every mode and both sm_80 and
 // sm_90 share one configuration per (dtype, head dim) for now: the mode is a
-// run-time parameter of the kernel, which keeps the build to four variants.
+// run-time parameter of the kernel, which keeps the build to eight variants.
 template <class F>
 bool with_traits(int32_t dtype, int64_t head_dim, int32_t /*mode*/, int /*cc_major*/, F&& f) {
-    if (dtype == REEL_BF16 && head_dim == 64) return f(TraitsD64<true>{}), true;
-    if (dtype == REEL_BF16 && head_dim == 128) return f(TraitsD128<true>{}), true;
-    if (dtype == REEL_F16 && head_dim == 64) return f(TraitsD64<false>{}), true;
-    if (dtype == REEL_F16 && head_dim == 128) return f(TraitsD128<false>{}), true;
-    return false;
+    const bool bf16 = dtype == REEL_BF16;
+    if (dtype != REEL_BF16 && dtype != REEL_F16) return false;
+    switch (head_dim) {
+        case 32: return bf16 ? f(TraitsFor<32, true>{}) : f(TraitsFor<32, false>{}), true;
+        case 64: return bf16 ? f(TraitsFor<64, true>{}) : f(TraitsFor<64, false>{}), true;
+        case 96: return bf16 ? f(TraitsFor<96, true>{}) : f(TraitsFor<96, false>{}), true;
+        case 128: return bf16 ? f(TraitsFor<128, true>{}) : f(TraitsFor<128, false>{}), true;
+        default: return false;
+    }
 }
 
 struct Grid {

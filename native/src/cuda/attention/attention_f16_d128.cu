@@ -3,6 +3,6 @@
 
 namespace reel {
 namespace cuda {
-template reel_status launch_attention<attention::TraitsD128<false>>(const attention::Args&, attention::Grid, void*);
+template reel_status launch_attention<attention::TraitsFor<128, false>>(const attention::Args&, attention::Grid, void*);
 }  // namespace cuda
 }  // namespace reel
