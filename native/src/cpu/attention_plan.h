@@ -1,0 +1,183 @@
+// attention_plan.h — what every ISA variant of the CPU spacetime attention
+// shares: the resolved problem, RoPE tables, and the mode's geometry.
+//
+// Every mode is the same computation over "segments": the keys are reordered so
+// that each set of keys a query can see is a union of contiguous segments of a
+// packed copy (FULL and CROSS: one segment; SPATIAL: one per frame; TEMPORAL:
+// one per spatial position; WINDOW: one per tile), and the queries are grouped
+// by the segment they belong to, so a group of queries shares one key list.
+// SPATIAL/TEMPORAL/WINDOW therefore read Q/K/V in place through strides and
+// compute only dense blocks of keys the query group really sees.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "../../../kernels/common/dtype.h"
+#include "reel/reel.h"
+
+namespace reel {
+namespace cpu {
+namespace attention {
+
+struct Problem {
+    reel_attention_params p;  // scale resolved
+    const void* q;
+    const void* k;
+    const void* v;
+    void* o;
+    float* lse;
+    int64_t n;       // video tokens per sample
+    int64_t hw;      // H*W
+    int64_t d;
+    bool bf16;
+    float qscale;    // scale * log2(e): scores come out in the exp2 domain
+    // WINDOW: tiles per axis
+    int64_t nt_t = 1, nt_h = 1, nt_w = 1;
+    // RoPE: per axis (t, h, w): first channel, channels, and cos/sin tables [position][pair]
+    int rope_c0[3] = {0, 0, 0};
+    int rope_dim[3] = {0, 0, 0};
+    std::vector<float> rope_cos[3], rope_sin[3];
+};
+
+// Which instruction set the kernels use; REEL_CPU_ISA=avx2|generic caps it (so
+// the AVX2 and portable paths can be tested on an AVX-512 machine).
+enum class Isa { generic, avx2, avx512, avx512bf16 };
+
+reel_status run_avx512(const Problem& pr);
+reel_status run_avx512bf16(const Problem& pr);
+reel_status run_avx2(const Problem& pr);
+reel_status run_generic(const Problem& pr);
+
+inline bool cross(const Problem& pr) { return pr.p.mode == REEL_ATTENTION_CROSS; }
+
+inline int64_t num_segments(const Problem& pr) {
+    switch (pr.p.mode) {
+        case REEL_ATTENTION_SPATIAL: return pr.p.frames;
+        case REEL_ATTENTION_TEMPORAL: return pr.hw;
+        case REEL_ATTENTION_WINDOW: return pr.nt_t * pr.nt_h * pr.nt_w;
+        default: return 1;
+    }
+}
+
+struct TileGeom {
+    int64_t t0, h0, w0;  // first token coordinates
+    int64_t lt, lh, lw;  // extent (smaller at the far edges)
+};
+
+inline TileGeom tile_geom(const Problem& pr, int64_t seg) {
+    const auto& p = pr.p;
+    const int64_t it = seg / (pr.nt_h * pr.nt_w), ih = seg / pr.nt_w % pr.nt_h, iw = seg % pr.nt_w;
+    TileGeom g;
+    g.t0 = it * p.tile_t;
+    g.h0 = ih * p.tile_h;
+    g.w0 = iw * p.tile_w;
+    g.lt = std::min(p.tile_t, p.frames - g.t0);
+    g.lh = std::min(p.tile_h, p.height - g.h0);
+    g.lw = std::min(p.tile_w, p.width - g.w0);
+    return g;
+}
+
+// Tokens of a segment seen as queries (video tokens).
+inline int64_t query_segments(const Problem& pr) { return cross(pr) ? 1 : num_segments(pr); }
+
+inline int64_t query_segment_len(const Problem& pr, int64_t seg) {
+    switch (pr.p.mode) {
+        case REEL_ATTENTION_SPATIAL: return pr.hw;
+        case REEL_ATTENTION_TEMPORAL: return pr.p.frames;
+        case REEL_ATTENTION_WINDOW: {
+            const TileGeom g = tile_geom(pr, seg);
+            return g.lt * g.lh * g.lw;
+        }
+        default: return pr.n;
+    }
+}
+
+// The video token of row j of segment seg.
+inline int64_t segment_token(const Problem& pr, int64_t seg, int64_t j) {
+    switch (pr.p.mode) {
+        case REEL_ATTENTION_SPATIAL: return seg * pr.hw + j;
+        case REEL_ATTENTION_TEMPORAL: return j * pr.hw + seg;
+        case REEL_ATTENTION_WINDOW: {
+            const TileGeom g = tile_geom(pr, seg);
+            const int64_t a = j / (g.lh * g.lw), bb = j / g.lw % g.lh, c = j % g.lw;
+            return ((g.t0 + a) * pr.p.height + g.h0 + bb) * pr.p.width + g.w0 + c;
+        }
+        default: return j;
+    }
+}
+
+// Keys in segment seg of sample b (CROSS: the valid context length).
+inline int64_t key_segment_len(const Problem& pr, int64_t b, int64_t seg) {
+    if (cross(pr)) return pr.p.context_lens ? pr.p.context_lens[b] : pr.p.context_len;
+    return query_segment_len(pr, seg);
+}
+
+// The key segments a query segment sees, appended to out.
+inline void key_segments(const Problem& pr, int64_t qseg, std::vector<int64_t>& out) {
+    out.clear();
+    if (cross(pr)) {
+        out.push_back(0);
+        return;
+    }
+    if (pr.p.mode != REEL_ATTENTION_WINDOW) {
+        out.push_back(qseg);
+        return;
+    }
+    const auto& p = pr.p;
+    const int64_t it = qseg / (pr.nt_h * pr.nt_w), ih = qseg / pr.nt_w % pr.nt_h, iw = qseg % pr.nt_w;
+    for (int64_t jt = std::max<int64_t>(0, it - p.window_t); jt <= std::min(pr.nt_t - 1, it + p.window_t); ++jt)
+        for (int64_t jh = std::max<int64_t>(0, ih - p.window_h); jh <= std::min(pr.nt_h - 1, ih + p.window_h); ++jh)
+            for (int64_t jw = std::max<int64_t>(0, iw - p.window_w); jw <= std::min(pr.nt_w - 1, iw + p.window_w); ++jw)
+                out.push_back((jt * pr.nt_h + jh) * pr.nt_w + jw);
+}
+
+// Loads d elements of a row into fp32.
+inline void load_row(const void* base, bool bf16, int64_t offset, int64_t d, float* out) {
+    if (bf16) {
+        const uint16_t* src = static_cast<const uint16_t*>(base) + offset;
+        for (int64_t c = 0; c < d; ++c) out[c] = bf16_to_f32(src[c]);
+    } else {
+        const float* src = static_cast<const float*>(base) + offset;
+        for (int64_t c = 0; c < d; ++c) out[c] = src[c];
+    }
+}
+
+// Rotates a row of video token n in place (reel.h: adjacent pairs, one section per axis).
+inline void rope_row(const Problem& pr, int64_t n, float* x) {
+    if (!pr.p.rope) return;
+    const int64_t pos[3] = {n / pr.hw, n / pr.p.width % pr.p.height, n % pr.p.width};
+    for (int a = 0; a < 3; ++a) {
+        const int half = pr.rope_dim[a] / 2;
+        const float* cs = pr.rope_cos[a].data() + pos[a] * half;
+        const float* sn = pr.rope_sin[a].data() + pos[a] * half;
+        float* xs = x + pr.rope_c0[a];
+        for (int i = 0; i < half; ++i) {
+            const float x0 = xs[2 * i], x1 = xs[2 * i + 1];
+            xs[2 * i] = x0 * cs[i] - x1 * sn[i];
+            xs[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+        }
+    }
+}
+
+// Host memory for packed operands: 64-byte aligned, left uninitialised.
+struct Free {
+    void operator()(void* ptr) const { std::free(ptr); }
+};
+template <typename T>
+using Buffer = std::unique_ptr<T[], Free>;
+template <typename T>
+Buffer<T> make_buffer(int64_t count) {
+    const size_t bytes = (static_cast<size_t>(std::max<int64_t>(count, 1)) * sizeof(T) + 63) / 64 * 64;
+    T* ptr = static_cast<T*>(std::aligned_alloc(64, bytes));
+    if (ptr == nullptr) throw std::bad_alloc();
+    return Buffer<T>(ptr);
+}
+
+}  // namespace attention
+}  // namespace cpu
+}  // namespace reel
