@@ -47,6 +47,7 @@ struct Args {
     int32_t box_t, box_h, box_w;        // query box sizes
     int32_t boxes_t, boxes_h, boxes_w;  // query boxes along each axis
     int32_t tiles_per_box;              // CTAs per box: ceil(box volume / BM)
+    int32_t pack;                       // > 0: whole boxes per CTA (boxes of at most BM/2 rows)
     int32_t win_t, win_h, win_w;        // key box radius, in boxes
     int32_t cross;
     int32_t ctx_len;
@@ -94,20 +95,44 @@ REEL_DEV int64_t box_token(const Box& b, int32_t u, int32_t H, int32_t W, int32_
 REEL_DEV int32_t imin(int32_t a, int32_t b) { return a < b ? a : b; }
 REEL_DEV int32_t imax(int32_t a, int32_t b) { return a > b ? a : b; }
 
-// Copies rows [row0, row0 + ROWS) of a box (rows past `count` become zeros)
-// into shared memory, 16 bytes per thread and step. `linear`: the box is
-// contiguous in token order starting at token `first`.
+// The rows a CTA reads (its queries, or its keys): the rows of one box, or,
+// packed, whole boxes of `vol` rows each, one after another, starting at box
+// `first_box` of a grid of equal boxes (short TEMPORAL columns, small SPATIAL
+// frames: several per CTA instead of one CTA each, mostly empty).
+struct Rows {
+    Box box;  // the box; packed: box.nt/nh/nw are the size of every box
+    int32_t H, W;
+    int32_t count;
+    int32_t vol;  // 0: one box
+    int32_t first_box, boxes_h, boxes_w;
+    bool linear;    // row u is token first + u
+    int64_t first;
+};
+
+REEL_DEV int64_t row_token(const Rows& r, int32_t u, int32_t& pt, int32_t& ph, int32_t& pw) {
+    if (r.vol == 0) return box_token(r.box, u, r.H, r.W, pt, ph, pw);
+    const int32_t k = u / r.vol;
+    const int32_t bi = r.first_box + k;
+    Box b = r.box;
+    b.t0 = bi / (r.boxes_w * r.boxes_h) * b.nt;
+    b.h0 = bi / r.boxes_w % r.boxes_h * b.nh;
+    b.w0 = bi % r.boxes_w * b.nw;
+    return box_token(b, u - k * r.vol, r.H, r.W, pt, ph, pw);
+}
+
+// Copies rows [row0, row0 + ROWS) (rows past the end become zeros) into
+// shared memory, 16 bytes per thread and step.
 template <class Tr, int ROWS>
-REEL_DEV void load_rows(uint16_t* dst, const uint16_t* base, int64_t stride_n, const Box& box, int32_t H, int32_t W,
-                        bool linear, int64_t first, int32_t row0, int32_t count, bool aligned) {
+REEL_DEV void load_rows(uint16_t* dst, const uint16_t* base, int64_t stride_n, const Rows& rows, int32_t row0,
+                        bool aligned) {
     for (int i = static_cast<int>(ptx::thread_x()); i < ROWS * Tr::kChunks; i += Tr::kThreads) {
         const int r = i / Tr::kChunks, c = i % Tr::kChunks;
         const int32_t u = row0 + r;
-        const bool valid = u < count;
+        const bool valid = u < rows.count;
         int64_t token = 0;
         if (valid) {
             int32_t pt, ph, pw;
-            token = linear ? first + u : box_token(box, u, H, W, pt, ph, pw);
+            token = rows.linear ? rows.first + u : row_token(rows, u, pt, ph, pw);
         }
         const uint16_t* src = base + token * stride_n + c * 8;
         uint16_t* d = dst + r * Tr::kPitch + c * 8;
@@ -128,18 +153,17 @@ REEL_DEV uint16_t from_f32(float x) {
     return BF16 ? f32_to_bf16(x) : f32_to_f16(x);
 }
 
-// Rotates rows [row0, row0 + ROWS) of a box in shared memory (3D RoPE, the
-// pairing and angles of reel.h), rounding back to the storage type.
+// Rotates rows [row0, row0 + ROWS) in shared memory (3D RoPE, the pairing
+// and angles of reel.h), rounding back to the storage type.
 template <class Tr, int ROWS>
-REEL_DEV void rope_rows(uint16_t* rows, const Box& box, int32_t H, int32_t W, int32_t row0, int32_t count,
-                        const Args& a) {
+REEL_DEV void rope_rows(uint16_t* smem, const Rows& rows, int32_t row0, const Args& a) {
     const int pairs = (a.rope_dt + a.rope_dh + a.rope_dw) / 2;
     for (int i = static_cast<int>(ptx::thread_x()); i < ROWS * pairs; i += Tr::kThreads) {
         const int r = i / pairs, pair = i % pairs;
         const int32_t u = row0 + r;
-        if (u >= count) continue;
+        if (u >= rows.count) continue;
         int32_t pt, ph, pw;
-        box_token(box, u, H, W, pt, ph, pw);
+        row_token(rows, u, pt, ph, pw);
         int c = 2 * pair, section, at;
         float pos;
         if (c < a.rope_dt) {
@@ -153,7 +177,7 @@ REEL_DEV void rope_rows(uint16_t* rows, const Box& box, int32_t H, int32_t W, in
         const float freq = exp2f(-static_cast<float>(at) / static_cast<float>(section) * a.rope_log2_theta);
         const float angle = pos * freq;
         const float sn = sinf(angle), cs = cosf(angle);
-        uint16_t* p = rows + r * Tr::kPitch + c;
+        uint16_t* p = smem + r * Tr::kPitch + c;
         const float x = to_f32<Tr::kBF16>(p[0]), y = to_f32<Tr::kBF16>(p[1]);
         p[0] = from_f32<Tr::kBF16>(x * cs - y * sn);
         p[1] = from_f32<Tr::kBF16>(x * sn + y * cs);
@@ -170,39 +194,50 @@ REEL_DEV void attention_block(const Args& a) {
     const int32_t h = static_cast<int32_t>(ptx::block_y());
     const int32_t b = static_cast<int32_t>(ptx::block_z());
 
-    // Which query box and which rows of it.
+    // Which queries: rows [row0, row0 + BM) of one box, or whole packed boxes.
     const int32_t tile = static_cast<int32_t>(ptx::block_x());
-    const int32_t box_id = tile / a.tiles_per_box;
-    const int32_t row0 = (tile - box_id * a.tiles_per_box) * BM;
-    const int32_t bw = box_id % a.boxes_w;
-    const int32_t bh = (box_id / a.boxes_w) % a.boxes_h;
-    const int32_t bt = box_id / (a.boxes_w * a.boxes_h);
-    Box qb;
-    qb.t0 = bt * a.box_t, qb.h0 = bh * a.box_h, qb.w0 = bw * a.box_w;
-    qb.nt = imin(a.box_t, a.T - qb.t0), qb.nh = imin(a.box_h, a.H - qb.h0), qb.nw = imin(a.box_w, a.W - qb.w0);
-    const int32_t q_count = qb.nt * qb.nh * qb.nw;
-    if (row0 >= q_count) return;  // a smaller box at the far edge: nothing to do, uniformly
+    Rows qr;
+    qr.H = a.H, qr.W = a.W, qr.boxes_h = a.boxes_h, qr.boxes_w = a.boxes_w;
+    int32_t row0 = 0, bt = 0, bh = 0, bw = 0;
+    if (a.pack > 0) {
+        const int32_t boxes = a.boxes_t * a.boxes_h * a.boxes_w;
+        qr.box = Box{0, 0, 0, a.box_t, a.box_h, a.box_w};
+        qr.vol = a.box_t * a.box_h * a.box_w;
+        qr.first_box = tile * a.pack;
+        qr.count = imin(a.pack, boxes - qr.first_box) * qr.vol;
+        qr.linear = a.box_h == a.H && a.box_w == a.W;  // whole frames, one after another
+        qr.first = static_cast<int64_t>(qr.first_box) * qr.vol;
+    } else {
+        const int32_t box_id = tile / a.tiles_per_box;
+        row0 = (tile - box_id * a.tiles_per_box) * BM;
+        bw = box_id % a.boxes_w, bh = (box_id / a.boxes_w) % a.boxes_h, bt = box_id / (a.boxes_w * a.boxes_h);
+        Box& qb = qr.box;
+        qb.t0 = bt * a.box_t, qb.h0 = bh * a.box_h, qb.w0 = bw * a.box_w;
+        qb.nt = imin(a.box_t, a.T - qb.t0), qb.nh = imin(a.box_h, a.H - qb.h0), qb.nw = imin(a.box_w, a.W - qb.w0);
+        qr.count = qb.nt * qb.nh * qb.nw;
+        qr.vol = 0, qr.first_box = 0;
+        qr.linear = qb.nh == a.H && qb.nw == a.W;
+        qr.first = static_cast<int64_t>(qb.t0) * a.H * a.W;
+        if (row0 >= qr.count) return;  // a smaller box at the far edge: nothing to do, uniformly
+    }
 
-    // Which keys.
-    Box kb;
-    int32_t kH = a.H, kW = a.W, k_count;
-    bool k_linear;
-    int64_t k_first;
+    // Which keys: the same packed boxes, the boxes within the window, or the context.
+    Rows kr = qr;
     if (a.cross) {
         int64_t len = a.ctx_lens ? a.ctx_lens[b] : a.ctx_len;
         len = len < 0 ? 0 : (len > a.ctx_len ? a.ctx_len : len);
-        kb.t0 = kb.h0 = kb.w0 = 0, kb.nt = kb.nh = 1, kb.nw = static_cast<int32_t>(len);
-        kH = 1, kW = a.ctx_len, k_count = static_cast<int32_t>(len), k_linear = true, k_first = 0;
-    } else {
+        kr.box = Box{0, 0, 0, 1, 1, static_cast<int32_t>(len)};
+        kr.H = 1, kr.W = a.ctx_len, kr.count = static_cast<int32_t>(len), kr.linear = true, kr.first = 0;
+    } else if (a.pack == 0) {
+        Box& kb = kr.box;
         kb.t0 = imax(0, (bt - a.win_t) * a.box_t), kb.nt = imin(a.T, (bt + a.win_t + 1) * a.box_t) - kb.t0;
         kb.h0 = imax(0, (bh - a.win_h) * a.box_h), kb.nh = imin(a.H, (bh + a.win_h + 1) * a.box_h) - kb.h0;
         kb.w0 = imax(0, (bw - a.win_w) * a.box_w), kb.nw = imin(a.W, (bw + a.win_w + 1) * a.box_w) - kb.w0;
-        k_count = kb.nt * kb.nh * kb.nw;
-        k_linear = kb.nh == a.H && kb.nw == a.W;
-        k_first = static_cast<int64_t>(kb.t0) * a.H * a.W;
+        kr.count = kb.nt * kb.nh * kb.nw;
+        kr.linear = kb.nh == a.H && kb.nw == a.W;
+        kr.first = static_cast<int64_t>(kb.t0) * a.H * a.W;
     }
-    const bool q_linear = qb.nh == a.H && qb.nw == a.W;
-    const int64_t q_first = static_cast<int64_t>(qb.t0) * a.H * a.W;
+    const int32_t k_count = kr.count;
     const int32_t ntiles = (k_count + BN - 1) / BN;
 
     const uint16_t* qg = static_cast<const uint16_t*>(a.q) + b * a.q_sb + h * a.q_sh;
@@ -215,12 +250,12 @@ REEL_DEV void attention_block(const Args& a) {
 
     auto load_kv = [&](int32_t j) {
         const int st = j % S;
-        load_rows<Tr, BN>(sK + st * BN * P, kg, a.k_sn, kb, kH, kW, k_linear, k_first, j * BN, k_count, aligned);
-        load_rows<Tr, BN>(sV + st * BN * P, vg, a.v_sn, kb, kH, kW, k_linear, k_first, j * BN, k_count, aligned);
+        load_rows<Tr, BN>(sK + st * BN * P, kg, a.k_sn, kr, j * BN, aligned);
+        load_rows<Tr, BN>(sV + st * BN * P, vg, a.v_sn, kr, j * BN, aligned);
     };
 
     // Prologue: Q with the first tile in one group, then tiles up to S-2 ahead.
-    load_rows<Tr, BM>(sQ, qg, a.q_sn, qb, a.H, a.W, q_linear, q_first, row0, q_count, aligned);
+    load_rows<Tr, BM>(sQ, qg, a.q_sn, qr, row0, aligned);
     for (int j = 0; j < S - 1; ++j) {
         if (j < ntiles) load_kv(j);
         ptx::cp_async_commit();
@@ -228,8 +263,8 @@ REEL_DEV void attention_block(const Args& a) {
     ptx::cp_async_wait<S - 2>();
     ptx::sync_block();
     if (a.rope) {
-        rope_rows<Tr, BM>(sQ, qb, a.H, a.W, row0, q_count, a);
-        if (ntiles > 0) rope_rows<Tr, BN>(sK, kb, kH, kW, 0, k_count, a);
+        rope_rows<Tr, BM>(sQ, qr, row0, a);
+        if (ntiles > 0) rope_rows<Tr, BN>(sK, kr, 0, a);
         ptx::sync_block();
     }
 
@@ -244,6 +279,14 @@ REEL_UNROLL
     float acc[D / 8][4];
 REEL_UNROLL
     for (int i = 0; i < D / 8; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
+    // The keys each of this lane's rows (g, g + 8) sees: [key_lo, key_hi).
+    int32_t key_lo[2] = {0, 0}, key_hi[2] = {k_count, k_count};
+    if (a.pack > 0) {
+        for (int r = 0; r < 2; ++r) {
+            const int32_t u = warp * 16 + g + 8 * r;
+            if (u < qr.count) key_lo[r] = u / qr.vol * qr.vol, key_hi[r] = key_lo[r] + qr.vol;
+        }
+    }
     float row_max[2] = {-INFINITY, -INFINITY};  // in the scaled exp2 domain
     float row_sum[2] = {0.0f, 0.0f};            // this lane's part of the row sums
 
@@ -271,14 +314,16 @@ REEL_UNROLL
             }
         }
 
-        // Scale into the exp2 domain; keys past the end of the list do not exist.
-        const bool tail = (j + 1) * BN > k_count;
+        // Scale into the exp2 domain; mask keys past the end of the list, and,
+        // packed, the keys of the other boxes.
+        const bool masked = (j + 1) * BN > k_count || a.pack > 0;
 REEL_UNROLL
         for (int nb = 0; nb < BN / 8; ++nb) {
 REEL_UNROLL
             for (int e = 0; e < 4; ++e) {
                 s[nb][e] *= a.scale_log2;
-                if (tail && j * BN + nb * 8 + 2 * t4 + (e & 1) >= k_count) s[nb][e] = -INFINITY;
+                const int32_t col = j * BN + nb * 8 + 2 * t4 + (e & 1);
+                if (masked && (col < key_lo[e / 2] || col >= key_hi[e / 2])) s[nb][e] = -INFINITY;
             }
         }
 
@@ -330,7 +375,7 @@ REEL_UNROLL
         ptx::cp_async_wait<S - 2>();
         ptx::sync_block();
         if (a.rope && j + 1 < ntiles) {
-            rope_rows<Tr, BN>(sK + ((j + 1) % S) * BN * P, kb, kH, kW, (j + 1) * BN, k_count, a);
+            rope_rows<Tr, BN>(sK + ((j + 1) % S) * BN * P, kr, (j + 1) * BN, a);
             ptx::sync_block();
         }
     }
@@ -343,9 +388,9 @@ REEL_UNROLL
         sum += ptx::shfl_xor(sum, 1);
         sum += ptx::shfl_xor(sum, 2);
         const int32_t u = row0 + warp * 16 + g + 8 * r;
-        if (u >= q_count) continue;
+        if (u >= qr.count) continue;
         int32_t pt, ph, pw;
-        const int64_t token = box_token(qb, u, a.H, a.W, pt, ph, pw);
+        const int64_t token = row_token(qr, u, pt, ph, pw);
         const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
         uint16_t* og = static_cast<uint16_t*>(a.o) + b * a.o_sb + token * a.o_sn + h * a.o_sh;
 REEL_UNROLL

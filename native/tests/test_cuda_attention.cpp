@@ -111,7 +111,7 @@ int main() {
                 full.dtype = dt, full.d = d, full.T = 4, full.H = 15, full.W = 26, full.heads = 2, full.rope = true;
                 cases.push_back(full);
                 Case spatial = full;
-                spatial.name = "SPATIAL " + tag + " 5x30x26 packed qkv";
+                spatial.name = "SPATIAL " + tag + " 5x30x26 interleaved qkv";
                 spatial.mode = REEL_ATTENTION_SPATIAL, spatial.T = 5, spatial.H = 30, spatial.W = 26, spatial.layout = 1;
                 cases.push_back(spatial);
                 Case temporal = full;

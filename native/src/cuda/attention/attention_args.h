@@ -75,7 +75,14 @@ inline const char* make_args(const reel_attention_params& p, int bm, const void*
     a->boxes_t = (a->T + bt - 1) / bt, a->boxes_h = (a->H + bh - 1) / bh, a->boxes_w = (a->W + bw - 1) / bw;
     const int64_t volume = static_cast<int64_t>(bt) * bh * bw;
     a->tiles_per_box = static_cast<int32_t>((volume + bm - 1) / bm);
-    const int64_t ctas = static_cast<int64_t>(a->boxes_t) * a->boxes_h * a->boxes_w * a->tiles_per_box;
+    const int64_t boxes = static_cast<int64_t>(a->boxes_t) * a->boxes_h * a->boxes_w;
+    int64_t ctas = boxes * a->tiles_per_box;
+    if ((p.mode == REEL_ATTENTION_SPATIAL || p.mode == REEL_ATTENTION_TEMPORAL) && 2 * volume <= bm) {
+        // Short segments (a TEMPORAL column of 21 frames, a small frame): whole
+        // segments share a CTA instead of leaving most of its rows empty.
+        a->pack = static_cast<int32_t>(bm / volume);
+        ctas = (boxes + a->pack - 1) / a->pack;
+    }
     if (ctas >= lim) return "the CUDA kernel needs fewer than 2^31 query tiles";
     a->cross = p.mode == REEL_ATTENTION_CROSS;
     a->ctx_len = a->cross ? static_cast<int32_t>(p.context_len) : 0;
