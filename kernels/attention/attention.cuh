@@ -47,7 +47,8 @@ struct Args {
     int32_t box_t, box_h, box_w;        // query box sizes
     int32_t boxes_t, boxes_h, boxes_w;  // query boxes along each axis
     int32_t tiles_per_box;              // CTAs per box: ceil(box volume / BM)
-    int32_t pack;                       // > 0: whole boxes per CTA (boxes of at most BM/2 rows)
+    int32_t pack;                       // > 0: whole segments per CTA (segments of at most BM/2 rows)
+    int32_t pack_columns;               // packed segments are TEMPORAL columns (else SPATIAL frames)
     int32_t win_t, win_h, win_w;        // key box radius, in boxes
     int32_t cross;
     int32_t ctx_len;
@@ -96,28 +97,30 @@ REEL_DEV int32_t imin(int32_t a, int32_t b) { return a < b ? a : b; }
 REEL_DEV int32_t imax(int32_t a, int32_t b) { return a > b ? a : b; }
 
 // The rows a CTA reads (its queries, or its keys): the rows of one box, or,
-// packed, whole boxes of `vol` rows each, one after another, starting at box
-// `first_box` of a grid of equal boxes (short TEMPORAL columns, small SPATIAL
-// frames: several per CTA instead of one CTA each, mostly empty).
+// packed, whole segments of `vol` rows one after another from segment
+// `first_seg` on: whole frames (SPATIAL, `linear`) or whole (h, w) columns
+// (TEMPORAL) — short segments share a CTA instead of each leaving most of
+// one empty.
 struct Rows {
-    Box box;  // the box; packed: box.nt/nh/nw are the size of every box
+    Box box;  // unpacked: the box
     int32_t H, W;
     int32_t count;
-    int32_t vol;  // 0: one box
-    int32_t first_box, boxes_h, boxes_w;
-    bool linear;    // row u is token first + u
+    int32_t vol;  // packed: rows per segment; 0: one box
+    int32_t first_seg;
+    bool linear;  // row u is token first + u
     int64_t first;
 };
 
 REEL_DEV int64_t row_token(const Rows& r, int32_t u, int32_t& pt, int32_t& ph, int32_t& pw) {
     if (r.vol == 0) return box_token(r.box, u, r.H, r.W, pt, ph, pw);
-    const int32_t k = u / r.vol;
-    const int32_t bi = r.first_box + k;
-    Box b = r.box;
-    b.t0 = bi / (r.boxes_w * r.boxes_h) * b.nt;
-    b.h0 = bi / r.boxes_w % r.boxes_h * b.nh;
-    b.w0 = bi % r.boxes_w * b.nw;
-    return box_token(b, u - k * r.vol, r.H, r.W, pt, ph, pw);
+    const int32_t k = u / r.vol, within = u - k * r.vol;
+    const int32_t seg = r.first_seg + k;
+    if (r.linear) {  // frame `seg`, position `within` in it
+        pt = seg, ph = within / r.W, pw = within - ph * r.W;
+        return r.first + u;
+    }
+    pt = within, ph = seg / r.W, pw = seg - ph * r.W;  // column `seg`, frame `within`
+    return static_cast<int64_t>(within) * r.H * r.W + seg;
 }
 
 // Copies rows [row0, row0 + ROWS) (rows past the end become zeros) into
@@ -197,16 +200,17 @@ REEL_DEV void attention_block(const Args& a) {
     // Which queries: rows [row0, row0 + BM) of one box, or whole packed boxes.
     const int32_t tile = static_cast<int32_t>(ptx::block_x());
     Rows qr;
-    qr.H = a.H, qr.W = a.W, qr.boxes_h = a.boxes_h, qr.boxes_w = a.boxes_w;
+    qr.H = a.H, qr.W = a.W;
     int32_t row0 = 0, bt = 0, bh = 0, bw = 0;
     if (a.pack > 0) {
-        const int32_t boxes = a.boxes_t * a.boxes_h * a.boxes_w;
+        // SPATIAL (boxes are frames) or TEMPORAL (boxes are columns) only.
+        const int32_t segs = a.boxes_t * a.boxes_h * a.boxes_w;
         qr.box = Box{0, 0, 0, a.box_t, a.box_h, a.box_w};
         qr.vol = a.box_t * a.box_h * a.box_w;
-        qr.first_box = tile * a.pack;
-        qr.count = imin(a.pack, boxes - qr.first_box) * qr.vol;
-        qr.linear = a.box_h == a.H && a.box_w == a.W;  // whole frames, one after another
-        qr.first = static_cast<int64_t>(qr.first_box) * qr.vol;
+        qr.first_seg = tile * a.pack;
+        qr.count = imin(a.pack, segs - qr.first_seg) * qr.vol;
+        qr.linear = a.pack_columns == 0;
+        qr.first = static_cast<int64_t>(qr.first_seg) * qr.vol;
     } else {
         const int32_t box_id = tile / a.tiles_per_box;
         row0 = (tile - box_id * a.tiles_per_box) * BM;
@@ -215,7 +219,7 @@ REEL_DEV void attention_block(const Args& a) {
         qb.t0 = bt * a.box_t, qb.h0 = bh * a.box_h, qb.w0 = bw * a.box_w;
         qb.nt = imin(a.box_t, a.T - qb.t0), qb.nh = imin(a.box_h, a.H - qb.h0), qb.nw = imin(a.box_w, a.W - qb.w0);
         qr.count = qb.nt * qb.nh * qb.nw;
-        qr.vol = 0, qr.first_box = 0;
+        qr.vol = 0, qr.first_seg = 0;
         qr.linear = qb.nh == a.H && qb.nw == a.W;
         qr.first = static_cast<int64_t>(qb.t0) * a.H * a.W;
         if (row0 >= qr.count) return;  // a smaller box at the far edge: nothing to do, uniformly

@@ -306,6 +306,19 @@ inline std::vector<Case> standard_cases(bool quick) {
             packed_spatial.rope = true, packed_spatial.heads = 2;
             cases.push_back(packed_spatial);
 
+            Case single_column = c;
+            single_column.name = "TEMPORAL " + tag + " 9x1x1 (one column) rope";
+            single_column.mode = REEL_ATTENTION_TEMPORAL, single_column.T = 9, single_column.rope = true;
+            cases.push_back(single_column);
+            Case point_frames = single_column;
+            point_frames.mode = REEL_ATTENTION_SPATIAL, point_frames.name = "SPATIAL " + tag + " 6x1x1 rope";
+            point_frames.T = 6;
+            cases.push_back(point_frames);
+            Case flat_temporal = single_column;
+            flat_temporal.name = "TEMPORAL " + tag + " 1x4x9 rope";
+            flat_temporal.T = 1, flat_temporal.H = 4, flat_temporal.W = 9;
+            cases.push_back(flat_temporal);
+
             Case token_window = c;
             token_window.name = "WINDOW " + tag + " 4x6x7 tiles 1x1x1 radius 1,2,1";
             token_window.mode = REEL_ATTENTION_WINDOW, token_window.T = 4, token_window.H = 6, token_window.W = 7;

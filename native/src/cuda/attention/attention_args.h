@@ -81,6 +81,7 @@ inline const char* make_args(const reel_attention_params& p, int bm, const void*
         // Short segments (a TEMPORAL column of 21 frames, a small frame): whole
         // segments share a CTA instead of leaving most of its rows empty.
         a->pack = static_cast<int32_t>(bm / volume);
+        a->pack_columns = p.mode == REEL_ATTENTION_TEMPORAL;
         ctas = (boxes + a->pack - 1) / a->pack;
     }
     if (ctas >= lim) return "the CUDA kernel needs fewer than 2^31 query tiles";
