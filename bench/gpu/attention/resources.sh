@@ -8,9 +8,9 @@ cd "$(dirname "$0")/../../.."
 nvcc=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 echo "| variant | arch | registers | spill stores / loads (bytes) | stack frame (bytes) | dynamic shared memory (bytes) |"
 echo "|---|---|---|---|---|---|"
-for src in native/src/cuda/attention/attention_*_d*.cu; do
+for dim in 32 64 96 128; do for dtype in bf16 f16; do
+  src=native/src/cuda/attention/attention_${dtype}_d${dim}.cu
   name=$(basename "$src" .cu)
-  dim=${name##*_d}
   # shared memory per block: (BM + 2 * stages * BN) * (D + 8) * 2, BM = 64, BN = 64, 2 stages
   smem=$(( (64 + 2 * 2 * 64) * (dim + 8) * 2 ))
   for arch in 80 90; do
@@ -22,4 +22,4 @@ for src in native/src/cuda/attention/attention_*_d*.cu; do
     ld=$(grep -o '[0-9]* bytes spill loads' <<<"$log" | grep -o '^[0-9]*')
     echo "| ${name#attention_} | sm_$arch | $regs | $st / $ld | $stack | $smem |"
   done
-done
+done; done
