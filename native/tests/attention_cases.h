@@ -33,7 +33,9 @@ struct Case {
     bool rope = false;
     bool lse = true;
     float scale = 0.0f;
-    int layout = 0;  // 0 contiguous, 1 interleaved qkv + gapped output, 2 unaligned
+    // 0 contiguous; 1 interleaved qkv + gapped output; 2 unaligned; 3 K and V
+    // head-major [heads, M, d] and shared by every sample (stride_b 0)
+    int layout = 0;
 };
 
 struct Buffers {
@@ -71,6 +73,11 @@ inline reel_attention_params setup(const Case& c, Buffers& buf, std::mt19937& rn
         p.k_stride_h = p.v_stride_h = c.d;
         p.o_stride_n = hd + 8, p.o_stride_b = n * (hd + 8) + 16, p.o_stride_h = c.d;
         buf.o.resize(c.B * p.o_stride_b);
+    } else if (c.layout == 3) {
+        p.q_stride_b = n * hd, p.q_stride_n = hd, p.q_stride_h = c.d;
+        p.k_stride_b = p.v_stride_b = 0, p.k_stride_n = p.v_stride_n = c.d, p.k_stride_h = p.v_stride_h = m * c.d;
+        p.o_stride_b = n * hd, p.o_stride_n = hd, p.o_stride_h = c.d;
+        buf.q.resize(c.B * n * hd), buf.k.resize(m * hd), buf.v.resize(m * hd), buf.o.resize(c.B * n * hd);
     } else {
         const int64_t off = c.layout == 2 ? 1 : 0;  // one element: rows no longer 16-byte aligned
         p.q_stride_b = n * hd, p.q_stride_n = hd, p.q_stride_h = c.d;
@@ -306,6 +313,16 @@ inline std::vector<Case> standard_cases(bool quick) {
             packed_spatial.rope = true, packed_spatial.heads = 2;
             cases.push_back(packed_spatial);
 
+            Case shared_kv = c;
+            shared_kv.name = "CROSS " + tag + " B2 N35 M50 K/V head-major, shared by the batch";
+            shared_kv.mode = REEL_ATTENTION_CROSS, shared_kv.B = 2, shared_kv.T = 1, shared_kv.H = 5, shared_kv.W = 7;
+            shared_kv.M = 50, shared_kv.heads = 2, shared_kv.layout = 3;
+            cases.push_back(shared_kv);
+            Case shared_full = shared_kv;
+            shared_full.name = "FULL " + tag + " B2 5x7 K/V head-major, shared by the batch, rope";
+            shared_full.mode = REEL_ATTENTION_FULL, shared_full.rope = true;
+            cases.push_back(shared_full);
+
             Case single_column = c;
             single_column.name = "TEMPORAL " + tag + " 9x1x1 (one column) rope";
             single_column.mode = REEL_ATTENTION_TEMPORAL, single_column.T = 9, single_column.rope = true;
@@ -337,6 +354,41 @@ inline std::vector<Case> standard_cases(bool quick) {
             cross_null.name = "CROSS " + tag + " B1 N1 M5 all lengths";
             cross_null.mode = REEL_ATTENTION_CROSS, cross_null.M = 5, cross_null.heads = 3;
             cases.push_back(cross_null);
+        }
+    }
+    return cases;
+}
+
+// Larger shapes that span many tiles: a Wan-like frame grid, a long temporal
+// axis, a real window, a long context (run on a GPU; on the host on request).
+inline std::vector<Case> large_cases() {
+    std::vector<Case> cases;
+    for (int32_t dt : {REEL_BF16, REEL_F16}) {
+        for (int64_t d : {64, 128}) {
+            const std::string tag = std::string(dtype_name(dt)) + " d" + std::to_string(d);
+            Case full;
+            full.name = "FULL " + tag + " 4x15x26 heads2 rope";
+            full.dtype = dt, full.d = d, full.T = 4, full.H = 15, full.W = 26, full.heads = 2, full.rope = true;
+            cases.push_back(full);
+            Case spatial = full;
+            spatial.name = "SPATIAL " + tag + " 5x30x26 interleaved qkv";
+            spatial.mode = REEL_ATTENTION_SPATIAL, spatial.T = 5, spatial.H = 30, spatial.W = 26, spatial.layout = 1;
+            cases.push_back(spatial);
+            Case temporal = full;
+            temporal.name = "TEMPORAL " + tag + " 130x6x5";
+            temporal.mode = REEL_ATTENTION_TEMPORAL, temporal.T = 130, temporal.H = 6, temporal.W = 5;
+            cases.push_back(temporal);
+            Case window = full;
+            window.name = "WINDOW " + tag + " 8x24x24 tiles 2x8x8 radius 1,1,1";
+            window.mode = REEL_ATTENTION_WINDOW, window.T = 8, window.H = 24, window.W = 24;
+            window.tile[0] = 2, window.tile[1] = 8, window.tile[2] = 8;
+            window.window[0] = window.window[1] = window.window[2] = 1;
+            cases.push_back(window);
+            Case cross = full;
+            cross.name = "CROSS " + tag + " B2 1x20x25 M300 lens 300,123";
+            cross.mode = REEL_ATTENTION_CROSS, cross.B = 2, cross.T = 1, cross.H = 20, cross.W = 25, cross.M = 300;
+            cross.lens = {300, 123}, cross.rope = false;
+            cases.push_back(cross);
         }
     }
     return cases;

@@ -102,35 +102,8 @@ int main() {
     std::mt19937 rng(20261125);
     std::vector<Case> cases = standard_cases(small);
     if (!small) {
-        // Many tiles: a Wan-like frame grid, a long temporal axis, a real window.
-        for (int32_t dt : {REEL_BF16, REEL_F16}) {
-            for (int64_t d : {64, 128}) {
-                const std::string tag = std::string(dtype_name(dt)) + " d" + std::to_string(d);
-                Case full;
-                full.name = "FULL " + tag + " 4x15x26 heads2 rope";
-                full.dtype = dt, full.d = d, full.T = 4, full.H = 15, full.W = 26, full.heads = 2, full.rope = true;
-                cases.push_back(full);
-                Case spatial = full;
-                spatial.name = "SPATIAL " + tag + " 5x30x26 interleaved qkv";
-                spatial.mode = REEL_ATTENTION_SPATIAL, spatial.T = 5, spatial.H = 30, spatial.W = 26, spatial.layout = 1;
-                cases.push_back(spatial);
-                Case temporal = full;
-                temporal.name = "TEMPORAL " + tag + " 130x6x5";
-                temporal.mode = REEL_ATTENTION_TEMPORAL, temporal.T = 130, temporal.H = 6, temporal.W = 5;
-                cases.push_back(temporal);
-                Case window = full;
-                window.name = "WINDOW " + tag + " 8x24x24 tiles 2x8x8 radius 1,1,1";
-                window.mode = REEL_ATTENTION_WINDOW, window.T = 8, window.H = 24, window.W = 24;
-                window.tile[0] = 2, window.tile[1] = 8, window.tile[2] = 8;
-                window.window[0] = window.window[1] = window.window[2] = 1;
-                cases.push_back(window);
-                Case cross = full;
-                cross.name = "CROSS " + tag + " B2 1x20x25 M300 lens 300,123";
-                cross.mode = REEL_ATTENTION_CROSS, cross.B = 2, cross.T = 1, cross.H = 20, cross.W = 25, cross.M = 300;
-                cross.lens = {300, 123}, cross.rope = false;
-                cases.push_back(cross);
-            }
-        }
+        const std::vector<Case> large = large_cases();
+        cases.insert(cases.end(), large.begin(), large.end());
     }
     for (const auto& c : cases) run_case(c, rng);
 

@@ -6,7 +6,8 @@
 // and every element checked written (and nothing outside it touched).
 // Where the CPU backend implements the contract, it is compared too.
 //
-// REEL_EMULATED_QUICK=1 runs a subset (for quick iteration).
+// REEL_EMULATED_QUICK=1 runs a subset (for quick iteration);
+// REEL_EMULATED_LARGE=1 adds the larger shapes of the GPU test (minutes).
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -78,7 +79,11 @@ void run_case(const Case& c, std::mt19937& rng) {
 int main() {
     const bool quick = std::getenv("REEL_EMULATED_QUICK") != nullptr;
     std::mt19937 rng(20261125);
-    const std::vector<Case> cases = standard_cases(quick);
+    std::vector<Case> cases = standard_cases(quick);
+    if (std::getenv("REEL_EMULATED_LARGE") != nullptr) {
+        const std::vector<Case> large = large_cases();
+        cases.insert(cases.end(), large.begin(), large.end());
+    }
     const auto start = std::chrono::steady_clock::now();
     for (const auto& c : cases) run_case(c, rng);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
