@@ -73,6 +73,11 @@ struct KernF32 {
 
 reel_status run_generic(const Problem& pr) { return generic::drive<generic::KernF32>(pr); }
 
+PackCache& pack_cache() {
+    static PackCache* cache = new PackCache();  // never destroyed: pool threads may outlive statics
+    return *cache;
+}
+
 namespace {
 
 Isa pick_isa(bool bf16) {

@@ -113,15 +113,11 @@ inline void accumulate_tile(const float* pb, const float* vb, int jn, int64_t d,
 struct KernF32 {
     using E = float;
     static constexpr int W = 8;
-    static void put_q(float* dst, const float* x, int64_t d) {
-        for (int64_t c = 0; c < d; ++c) dst[c] = x[c];
-    }
+    static void put_q(float* dst, const float* x, int64_t d) { copy_row(dst, x, d); }
     static void put_k(float* kt, int width, int j, const float* x, int64_t d) {
         for (int64_t c = 0; c < d; ++c) kt[c * width + j] = x[c];
     }
-    static void put_v(float* vb, int, int j, const float* x, int64_t d) {
-        for (int64_t c = 0; c < d; ++c) vb[j * d + c] = x[c];
-    }
+    static void put_v(float* vb, int, int j, const float* x, int64_t d) { copy_row(vb + j * d, x, d); }
     static void scores(const float* q, int64_t d, const float* kt, int width, float* s) {
         int col = 0;
         for (; col + 16 <= width; col += 16) scores_tile<2>(q, d, kt + col, width, s + col);

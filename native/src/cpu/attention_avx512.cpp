@@ -85,21 +85,19 @@ inline void accumulate_tile(const float* pb, const float* vb, int jn, int64_t d,
 struct KernF32 {
     using E = float;
     static constexpr int W = 16;
-    static void put_q(float* dst, const float* x, int64_t d) {
-        for (int64_t c = 0; c < d; ++c) dst[c] = x[c];
-    }
+    static void put_q(float* dst, const float* x, int64_t d) { copy_row(dst, x, d); }
     static void put_k(float* kt, int width, int j, const float* x, int64_t d) {
         for (int64_t c = 0; c < d; ++c) kt[c * width + j] = x[c];
     }
-    static void put_v(float* vb, int, int j, const float* x, int64_t d) {
-        for (int64_t c = 0; c < d; ++c) vb[j * d + c] = x[c];
-    }
+    static void put_v(float* vb, int, int j, const float* x, int64_t d) { copy_row(vb + j * d, x, d); }
     static void scores(const float* q, int64_t d, const float* kt, int width, float* s) {
-        switch (width / 16) {
-            case 4: scores_tile<4>(q, d, kt, width, s); break;
-            case 3: scores_tile<3>(q, d, kt, width, s); break;
-            case 2: scores_tile<2>(q, d, kt, width, s); break;
-            default: scores_tile<1>(q, d, kt, width, s); break;
+        int col = 0;
+        for (; col + 64 <= width; col += 64) scores_tile<4>(q, d, kt + col, width, s + col);
+        switch ((width - col) / 16) {
+            case 3: scores_tile<3>(q, d, kt + col, width, s + col); break;
+            case 2: scores_tile<2>(q, d, kt + col, width, s + col); break;
+            case 1: scores_tile<1>(q, d, kt + col, width, s + col); break;
+            default: break;
         }
     }
     static void softmax(float* s, int width, int valid, float* m, float* l, float* alpha, float* pb) {

@@ -103,11 +103,13 @@ struct KernBf16 {
         for (int64_t c = 0; c < d; ++c) vb[(j / 2) * d * 2 + c * 2 + (j & 1)] = f32_to_bf16(x[c]);
     }
     static void scores(const uint16_t* q, int64_t d, const uint16_t* kt, int width, float* s) {
-        switch (width / 16) {
-            case 4: scores_tile_bf16<4>(q, d, kt, width, s); break;
-            case 3: scores_tile_bf16<3>(q, d, kt, width, s); break;
-            case 2: scores_tile_bf16<2>(q, d, kt, width, s); break;
-            default: scores_tile_bf16<1>(q, d, kt, width, s); break;
+        int col = 0;
+        for (; col + 64 <= width; col += 64) scores_tile_bf16<4>(q, d, kt + col * 2, width, s + col);
+        switch ((width - col) / 16) {
+            case 3: scores_tile_bf16<3>(q, d, kt + col * 2, width, s + col); break;
+            case 2: scores_tile_bf16<2>(q, d, kt + col * 2, width, s + col); break;
+            case 1: scores_tile_bf16<1>(q, d, kt + col * 2, width, s + col); break;
+            default: break;
         }
     }
     static void softmax(float* s, int width, int valid, float* m, float* l, float* alpha, uint16_t* pb) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "../../../kernels/common/dtype.h"
@@ -111,6 +112,24 @@ inline int64_t segment_token(const Problem& pr, int64_t seg, int64_t j) {
     }
 }
 
+// Where video token n (or context token n in CROSS) sits: its segment and its
+// index inside it; the inverse of segment_token.
+inline void token_segment(const Problem& pr, int64_t n, int64_t* seg, int64_t* index) {
+    const auto& p = pr.p;
+    switch (p.mode) {
+        case REEL_ATTENTION_SPATIAL: *seg = n / pr.hw; *index = n % pr.hw; return;
+        case REEL_ATTENTION_TEMPORAL: *seg = n % pr.hw; *index = n / pr.hw; return;
+        case REEL_ATTENTION_WINDOW: {
+            const int64_t t = n / pr.hw, h = n / p.width % p.height, w = n % p.width;
+            *seg = ((t / p.tile_t) * pr.nt_h + h / p.tile_h) * pr.nt_w + w / p.tile_w;
+            const TileGeom g = tile_geom(pr, *seg);
+            *index = ((t - g.t0) * g.lh + (h - g.h0)) * g.lw + (w - g.w0);
+            return;
+        }
+        default: *seg = 0; *index = n; return;
+    }
+}
+
 // Keys in segment seg of sample b (CROSS: the valid context length).
 inline int64_t key_segment_len(const Problem& pr, int64_t b, int64_t seg) {
     if (cross(pr)) return pr.p.context_lens ? pr.p.context_lens[b] : pr.p.context_len;
@@ -134,17 +153,6 @@ inline void key_segments(const Problem& pr, int64_t qseg, std::vector<int64_t>& 
         for (int64_t jh = std::max<int64_t>(0, ih - p.window_h); jh <= std::min(pr.nt_h - 1, ih + p.window_h); ++jh)
             for (int64_t jw = std::max<int64_t>(0, iw - p.window_w); jw <= std::min(pr.nt_w - 1, iw + p.window_w); ++jw)
                 out.push_back((jt * pr.nt_h + jh) * pr.nt_w + jw);
-}
-
-// Loads d elements of a row into fp32.
-inline void load_row(const void* base, bool bf16, int64_t offset, int64_t d, float* out) {
-    if (bf16) {
-        const uint16_t* src = static_cast<const uint16_t*>(base) + offset;
-        for (int64_t c = 0; c < d; ++c) out[c] = bf16_to_f32(src[c]);
-    } else {
-        const float* src = static_cast<const float*>(base) + offset;
-        for (int64_t c = 0; c < d; ++c) out[c] = src[c];
-    }
 }
 
 // Rotates a row of video token n in place (reel.h: adjacent pairs, one section per axis).
@@ -177,6 +185,63 @@ Buffer<T> make_buffer(int64_t count) {
     if (ptr == nullptr) throw std::bad_alloc();
     return Buffer<T>(ptr);
 }
+
+// Keeps the last packed-operand allocation for the next call: on these
+// machines first-touch page faults of tens of MB cost more than a small
+// attention call. At most one block is kept (the largest seen, up to the
+// packing budget); concurrent calls simply allocate their own.
+class PackCache {
+public:
+    void* take(size_t bytes) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (kept_ != nullptr && kept_bytes_ >= bytes) {
+                void* p = kept_;
+                kept_ = nullptr;
+                return p;
+            }
+        }
+        void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+        if (p == nullptr) throw std::bad_alloc();
+        return p;
+    }
+    void give(void* p, size_t bytes) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (kept_ == nullptr || bytes > kept_bytes_) {
+            std::free(kept_);
+            kept_ = p;
+            kept_bytes_ = bytes;
+        } else {
+            std::free(p);
+        }
+    }
+
+private:
+    std::mutex mutex_;
+    void* kept_ = nullptr;
+    size_t kept_bytes_ = 0;
+};
+PackCache& pack_cache();
+
+// Packed K and V of a group of (b, head) pairs, borrowed from the cache.
+template <typename E>
+class PackedKV {
+public:
+    explicit PackedKV(int64_t elements_each)
+        : bytes_(static_cast<size_t>(std::max<int64_t>(elements_each, 1)) * 2 * sizeof(E)),
+          k_(static_cast<E*>(pack_cache().take(bytes_))),
+          v_(k_ + std::max<int64_t>(elements_each, 1)) {}
+    ~PackedKV() { pack_cache().give(k_, bytes_); }
+    PackedKV(const PackedKV&) = delete;
+    PackedKV& operator=(const PackedKV&) = delete;
+    E* k() const { return k_; }
+    E* v() const { return v_; }
+
+private:
+    size_t bytes_;
+    E* k_;
+    E* v_;
+};
 
 }  // namespace attention
 }  // namespace cpu

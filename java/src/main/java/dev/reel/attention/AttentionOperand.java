@@ -5,7 +5,7 @@ package dev.reel.attention;
  * with element strides for the batch, token and head axes; the head-dim axis is
  * contiguous. Used by the raw-address overload of
  * {@link SpacetimeAttention#forward(dev.reel.Device, dev.reel.DType, long, long, long, AttentionOperand,
- * AttentionOperand, AttentionOperand, AttentionOperand, long, long, long)}, for example
+ * AttentionOperand, AttentionOperand, AttentionOperand, long, long, long, long)}, for example
  * to read Q, K and V in place from one packed {@code [B, N, 3, heads, d]} buffer.
  */
 public final class AttentionOperand {
