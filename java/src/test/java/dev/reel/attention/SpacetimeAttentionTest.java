@@ -25,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+@SuppressWarnings("try") // Scope resources free what the block allocates without being named in it
 class SpacetimeAttentionTest {
     private static final long SEED = new Random().nextLong();
     private static final Random RANDOM = new Random(SEED);
