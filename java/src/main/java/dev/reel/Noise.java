@@ -46,7 +46,7 @@ public final class Noise {
         if (count > 0 && Long.compareUnsigned(offset, -count) > 0) {
             throw new IllegalArgumentException("offset + count - 1 overflows 64 bits");
         }
-        Native.check(ReelNative.reel_noise_normal(device.ordinal(), cudaStream, address, dtype.code(), count, seed,
+        ReelException.check(ReelNative.reel_noise_normal(device.ordinal(), cudaStream, address, dtype.code(), count, seed,
                 stream, offset));
     }
 }

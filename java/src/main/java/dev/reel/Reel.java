@@ -100,7 +100,7 @@ public final class Reel implements AutoCloseable {
         List<Device> devices = new ArrayList<>();
         for (int i = 0; i < count[0]; i++) {
             try (ReelNative.DeviceInfo info = new ReelNative.DeviceInfo()) {
-                Native.check(ReelNative.reel_cuda_device_query(i, info));
+                ReelException.check(ReelNative.reel_cuda_device_query(i, info));
                 devices.add(new Device(Backend.CUDA, i, info.name().getString(), info.cc_major(), info.cc_minor(),
                         info.multiprocessors(), info.total_memory(), info.free_memory()));
             }
@@ -111,12 +111,12 @@ public final class Reel implements AutoCloseable {
     /** Why there is no CUDA device, or null when there is one. */
     public static String cudaUnavailableReason() {
         int[] count = new int[1];
-        return ReelNative.reel_cuda_device_count(count) == ReelNative.REEL_OK ? null : Native.lastError();
+        return ReelNative.reel_cuda_device_count(count) == ReelNative.REEL_OK ? null : ReelException.nativeMessage();
     }
 
     public static CpuInfo cpu() {
         try (ReelNative.CpuInfo info = new ReelNative.CpuInfo()) {
-            Native.check(ReelNative.reel_cpu_query(info));
+            ReelException.check(ReelNative.reel_cpu_query(info));
             return new CpuInfo(info.logical_cores(), info.threads(), info.avx2() != 0, info.avx512f() != 0,
                     info.avx512_bf16() != 0);
         }
@@ -127,7 +127,7 @@ public final class Reel implements AutoCloseable {
         if (threads < 0 || threads > 4096) {
             throw new IllegalArgumentException("threads must be in [0, 4096], got " + threads);
         }
-        Native.check(ReelNative.reel_cpu_set_threads(threads));
+        ReelException.check(ReelNative.reel_cpu_set_threads(threads));
     }
 
     public Backend backend() {

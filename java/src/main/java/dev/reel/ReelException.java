@@ -1,5 +1,7 @@
 package dev.reel;
 
+import dev.reel.ffi.ReelNative;
+
 /**
  * A failure below the Java API: a CUDA error, a missing device, memory exhausted.
  * Carries libreel's status and its message, which names the native call.
@@ -28,5 +30,20 @@ public class ReelException extends RuntimeException {
 
     public Status status() {
         return status;
+    }
+
+    /**
+     * Throws the exception for a libreel status other than OK, carrying the
+     * native message of this thread. Used by Reel's packages after each native call.
+     */
+    public static void check(int status) {
+        if (status != ReelNative.REEL_OK) {
+            throw new ReelException(Status.of(status), nativeMessage());
+        }
+    }
+
+    /** libreel's last error message on this thread. */
+    static String nativeMessage() {
+        return ReelNative.reel_last_error().getString();
     }
 }

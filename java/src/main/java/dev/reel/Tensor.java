@@ -60,7 +60,7 @@ public final class Tensor implements AutoCloseable {
         long bytes = byteSize(dtype, shape);
         long[] out = new long[1];
         // malloc(0) is refused by the C API; an empty tensor still gets a real address.
-        Native.check(ReelNative.reel_malloc(device.ordinal(), Math.max(bytes, 1), out));
+        ReelException.check(ReelNative.reel_malloc(device.ordinal(), Math.max(bytes, 1), out));
         LIVE.incrementAndGet();
         Tensor owned = new Tensor(device, dtype, shape, out[0], new Memory(device.ordinal(), out[0]));
         Scope.register(owned);
@@ -154,12 +154,12 @@ public final class Tensor implements AutoCloseable {
             requireLength(values == null ? -1 : values.length, "values");
             int dev = device.ordinal();
             if (dtype == DType.F32) {
-                Native.check(ReelNative.reel_memcpy(address, values, byteSize(), hostToHere(), dev, 0L));
+                ReelException.check(ReelNative.reel_memcpy(address, values, byteSize(), hostToHere(), dev, 0L));
                 return;
             }
             try (Tensor f32 = staging(DType.F32)) {
-                Native.check(ReelNative.reel_memcpy(f32.address, values, f32.byteSize(), hostToHere(), dev, 0L));
-                Native.check(ReelNative.reel_convert(dev, 0L, address, dtype.code(), f32.address, DType.F32.code(), numel()));
+                ReelException.check(ReelNative.reel_memcpy(f32.address, values, f32.byteSize(), hostToHere(), dev, 0L));
+                ReelException.check(ReelNative.reel_convert(dev, 0L, address, dtype.code(), f32.address, DType.F32.code(), numel()));
             }
         } finally {
             Reference.reachabilityFence(this);
@@ -172,12 +172,12 @@ public final class Tensor implements AutoCloseable {
             float[] out = new float[requireArrayLength()];
             int dev = device.ordinal();
             if (dtype == DType.F32) {
-                Native.check(ReelNative.reel_memcpy(out, address, byteSize(), hereToHost(), dev, 0L));
+                ReelException.check(ReelNative.reel_memcpy(out, address, byteSize(), hereToHost(), dev, 0L));
                 return out;
             }
             try (Tensor f32 = staging(DType.F32)) {
-                Native.check(ReelNative.reel_convert(dev, 0L, f32.address, DType.F32.code(), address, dtype.code(), numel()));
-                Native.check(ReelNative.reel_memcpy(out, f32.address, f32.byteSize(), hereToHost(), dev, 0L));
+                ReelException.check(ReelNative.reel_convert(dev, 0L, f32.address, DType.F32.code(), address, dtype.code(), numel()));
+                ReelException.check(ReelNative.reel_memcpy(out, f32.address, f32.byteSize(), hereToHost(), dev, 0L));
             }
             return out;
         } finally {
@@ -190,7 +190,7 @@ public final class Tensor implements AutoCloseable {
         try {
             require16();
             requireLength(bits == null ? -1 : bits.length, "bits");
-            Native.check(ReelNative.reel_memcpy(address, bits, byteSize(), hostToHere(), device.ordinal(), 0L));
+            ReelException.check(ReelNative.reel_memcpy(address, bits, byteSize(), hostToHere(), device.ordinal(), 0L));
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -201,7 +201,7 @@ public final class Tensor implements AutoCloseable {
         try {
             require16();
             short[] out = new short[requireArrayLength()];
-            Native.check(ReelNative.reel_memcpy(out, address, byteSize(), hereToHost(), device.ordinal(), 0L));
+            ReelException.check(ReelNative.reel_memcpy(out, address, byteSize(), hereToHost(), device.ordinal(), 0L));
             return out;
         } finally {
             Reference.reachabilityFence(this);
@@ -216,7 +216,7 @@ public final class Tensor implements AutoCloseable {
             }
             requireOpen();
             Tensor out = allocate(device, target, shape);
-            Native.check(ReelNative.reel_convert(device.ordinal(), 0L, out.address, target.code(), address, dtype.code(), numel()));
+            ReelException.check(ReelNative.reel_convert(device.ordinal(), 0L, out.address, target.code(), address, dtype.code(), numel()));
             return out;
         } finally {
             Reference.reachabilityFence(this);

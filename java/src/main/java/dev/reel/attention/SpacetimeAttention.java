@@ -225,7 +225,7 @@ public final class SpacetimeAttention {
         ReelNative.AttentionParams p = params(dtype, batch, heads, headDim, q, k, v, out, contextLength);
         try (p) {
             p.context_lens(contextLengthsAddress);
-            check(ReelNative.reel_attention_forward(device.ordinal(), cudaStream, p, q.address(), k.address(),
+            ReelException.check(ReelNative.reel_attention_forward(device.ordinal(), cudaStream, p, q.address(), k.address(),
                     v.address(), out.address(), lseAddress));
         }
     }
@@ -238,16 +238,16 @@ public final class SpacetimeAttention {
             long lengthsAddress = 0;
             long[] deviceCopy = new long[1];
             if (lengths != null && device.isCuda()) {
-                check(ReelNative.reel_malloc(device.ordinal(), 8L * contextLengths.length, deviceCopy));
+                ReelException.check(ReelNative.reel_malloc(device.ordinal(), 8L * contextLengths.length, deviceCopy));
                 lengthsAddress = deviceCopy[0];
-                check(ReelNative.reel_memcpy(lengthsAddress, lengths.address(), 8L * contextLengths.length,
+                ReelException.check(ReelNative.reel_memcpy(lengthsAddress, lengths.address(), 8L * contextLengths.length,
                         ReelNative.REEL_COPY_HOST_TO_DEVICE, device.ordinal(), cudaStream));
             } else if (lengths != null) {
                 lengthsAddress = lengths.address();
             }
             try {
                 p.context_lens(lengthsAddress);
-                check(ReelNative.reel_attention_forward(device.ordinal(), cudaStream, p, q.address(), k.address(),
+                ReelException.check(ReelNative.reel_attention_forward(device.ordinal(), cudaStream, p, q.address(), k.address(),
                         v.address(), out.address(), lseAddress));
             } finally {
                 if (deviceCopy[0] != 0) {
@@ -322,13 +322,6 @@ public final class SpacetimeAttention {
         }
     }
 
-    private static void check(int status) {
-        if (status != ReelNative.REEL_OK) {
-            ReelException.Status[] all = ReelException.Status.values();
-            ReelException.Status s = status > 0 && status < all.length - 1 ? all[status] : ReelException.Status.UNKNOWN;
-            throw new ReelException(s, ReelNative.reel_last_error().getString());
-        }
-    }
 
     @Override
     public String toString() {

@@ -266,7 +266,7 @@ public final class SchedulerStep {
             p.count(count).batch(batch).state_dtype(stateDtype.code()).model_dtype(modelDtype.code())
                     .guidance_scale(guidanceScale).rescale_phi(rescalePhi).c_x(cX).c_m(cM).c_p(cP).c_z(cZ).a_x(aX)
                     .a_m(aM).seed(seed).noise_stream(noiseStream).noise_offset(noiseOffset);
-            check(ReelNative.reel_scheduler_step(device.ordinal(), cudaStream, p, x, cond, uncond, prev, out, aux));
+            ReelException.check(ReelNative.reel_scheduler_step(device.ordinal(), cudaStream, p, x, cond, uncond, prev, out, aux));
         }
     }
 
@@ -276,13 +276,6 @@ public final class SchedulerStep {
         }
     }
 
-    static void check(int status) {
-        if (status != ReelNative.REEL_OK) {
-            ReelException.Status[] all = ReelException.Status.values();
-            ReelException.Status s = status > 0 && status < all.length - 1 ? all[status] : ReelException.Status.UNKNOWN;
-            throw new ReelException(s, ReelNative.reel_last_error().getString());
-        }
-    }
 
     @Override
     public String toString() {
