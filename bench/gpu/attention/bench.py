@@ -23,6 +23,11 @@ import subprocess
 
 import torch
 import torch.nn.functional as F
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from timing import seconds  # noqa: E402
 
 FULL, SPATIAL, TEMPORAL, WINDOW, CROSS = range(5)
 MODE_NAME = ["FULL", "SPATIAL", "TEMPORAL", "WINDOW", "CROSS"]
@@ -49,23 +54,6 @@ def load(path):
         [ctypes.c_void_p] * 5
     lib.reel_last_error.restype = ctypes.c_char_p
     return lib
-
-
-def seconds(fn, iters=10, reps=3):
-    """Best mean time per call over `reps` runs of `iters` calls, CUDA events."""
-    for _ in range(2):
-        fn()
-    torch.cuda.synchronize()
-    best = float("inf")
-    for _ in range(reps):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(iters):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        best = min(best, start.elapsed_time(end) / iters * 1e-3)
-    return best
 
 
 def matmul_peak(dev):

@@ -21,6 +21,11 @@ import datetime
 import subprocess
 
 import torch
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from timing import seconds  # noqa: E402
 
 F32, BF16, F16 = 0, 1, 2
 TORCH_DTYPE = {F32: torch.float32, BF16: torch.bfloat16, F16: torch.float16}
@@ -61,23 +66,6 @@ class Counter:
     def op(self, result, *inputs):
         self.bytes += nbytes(result) + sum(nbytes(t) for t in inputs if torch.is_tensor(t))
         return result
-
-
-def seconds(fn, iters=20, reps=3):
-    """Best mean time per call over `reps` runs of `iters` calls, CUDA events."""
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    best = float("inf")
-    for _ in range(reps):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(iters):
-            fn()
-        end.record()
-        torch.cuda.synchronize()
-        best = min(best, start.elapsed_time(end) / iters * 1e-3)
-    return best
 
 
 def eager_step(k, p, x, c, u, prev, out_aux, gen):
