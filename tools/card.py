@@ -64,6 +64,7 @@ def main():
     ap.add_argument("--forward-seconds", type=float, required=True)
     ap.add_argument("--date", required=True)
     ap.add_argument("--commit", default="")
+    ap.add_argument("--note", default="", help="a closing paragraph on the state of training")
     ap.add_argument("--results", help="bench/RESULTS.md: its adherence section is rewritten")
     args = ap.parse_args()
     with open(os.path.join(args.model, "config.json")) as f:
@@ -141,7 +142,9 @@ Trained on the 2-core CPU: {ck['step']} optimizer steps, {ck['samples']} samples
 
 History: steps 0–{SHIFT_FROM} trained with unshifted timesteps, a timestep-only adaLN and
 unscaled token embeddings; the model then ignored its prompts (conditional and unconditional
-loss equal within 0.5% at every t), and the three changes above were made, resuming from
+loss equal within 1% at every t), and three changes were made (the shifted timesteps above,
+the pooled text added to the adaLN conditioning `c`, token embeddings scaled by sqrt(D)),
+resuming from
 that checkpoint (the new `pool` layer zero-initialised, AdamW moments restarted). Losses
 before and after step {SHIFT_FROM} are not comparable: the shifted timesteps are harder.
 
@@ -161,6 +164,8 @@ static below 11% of the frame width). It scores rendered ground-truth videos at 
 
 {verdict}
 
+{args.note}
+
 {arch}"""
     with open(os.path.join(args.model, "README.md"), "w") as f:
         f.write(text)
@@ -177,6 +182,8 @@ Command: `tools/adherence.py --model java/src/main/resources/dev/reel/model/embe
 {table}
 
 {verdict}
+
+{args.note}
 
 Twin forward, conditional + unconditional batch of 2: {args.forward_seconds:.3f} s (median of 10, training
 paused; other jobs on the shared CPU were not).
