@@ -28,3 +28,22 @@ class FixturesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EmbeddedTrajectoryTest(unittest.TestCase):
+    def test_committed_trajectory_matches_the_twin(self):
+        from export import EMBEDDED, TRAJECTORY
+        from reel.generate import generate
+        path = os.path.join(FIXTURES, "embedded-trajectory.safetensors")
+        if not os.path.exists(path) or not os.path.isdir(EMBEDDED):
+            self.skipTest("no embedded model or trajectory fixture")
+        model, vocab, _ = modelfolder.read(EMBEDDED)
+        t, meta = safetensors.read(path)
+        self.assertEqual(meta["prompt"], TRAJECTORY["prompt"])
+        trace = []
+        generate(model, vocab, [meta["prompt"]], [int(meta["seed"])], int(meta["steps"]),
+                 float(meta["guidance"]), trace=trace)
+        from reel.generate import initial_noise
+        np.testing.assert_array_equal(initial_noise(model.cfg, int(meta["seed"])).numpy(), t["noise"])
+        for i, x in enumerate(trace):
+            np.testing.assert_allclose(x[0].numpy(), t["step%d" % (i + 1)], rtol=1e-4, atol=1e-4)
