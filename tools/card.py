@@ -15,6 +15,7 @@ from reel.vocab import Vocabulary
 
 TARGETS = {"colour": 0.95, "direction": 0.85, "shape": 0.75}
 SHIFT_FROM = 909
+MIX_FROM = 2745  # the step from which a uniform share of timesteps was mixed in
 
 
 def adherence_table(a):
@@ -80,6 +81,10 @@ def main():
         arch = f.read()
     held = ", ".join("%s %s" % p for p in sorted(vocab.held_out))
     steps = cfg["steps"]
+    targs = ck.get("args", {})
+    sh = targs.get("shift", cfg["shift"])
+    sh1 = sh - 1
+    uni = targs.get("uniform_fraction", 0.0)
     text = f"""# reel-shapes: Reel's embedded text-to-video model
 
 A small reel-dit ({nparams/1e6:.2f} M parameters, {size/1e6:.1f} MB of float32 weights) trained by
@@ -124,10 +129,12 @@ Examples: "a red circle moving right", "an orange square moving up-left on a gra
 
 ## Training
 
-Rectified flow (flow matching), velocity target `noise − x₀`, shifted logit-normal timesteps
-(`u = sigmoid(n)`, `n ~ N(0, 1)`, `t = 5u / (1 + 4u)`: these videos are so redundant that
-below t ≈ 0.95 their content can be read off `x_t`, so the prompt only matters, and is only
-learnt, near pure noise; the sampler's default shift 5 puts its steps there too),
+Rectified flow (flow matching), velocity target `noise − x₀`. Timesteps: with probability
+{uni:.2f} uniform in (0, 1), otherwise shifted logit-normal (`u = sigmoid(n)`, `n ~ N(0, 1)`,
+`t = {sh:g}u / (1 + {sh1:g}u)`). The shift keeps most draws near pure noise, where these very redundant
+videos (plain backgrounds, near-identical frames) still depend on the prompt; the uniform share
+trains the low-noise end, where the sampler's last steps clean the background and sharpen edges
+(the default sampler uses the same shift {cfg['shift']:g}),
 classifier-free guidance dropout 10% (the prompt replaced
 by the empty prompt), AdamW (lr 6e-4 after 100 warm-up steps, betas 0.9/0.99, weight decay
 0.01, gradient norm clipped to 1), batch 32, EMA of the weights (decay min(0.999, (1+s)/(10+s)))
@@ -142,11 +149,14 @@ Trained on the 2-core CPU: {ck['step']} optimizer steps, {ck['samples']} samples
 
 History: steps 0–{SHIFT_FROM} trained with unshifted timesteps, a timestep-only adaLN and
 unscaled token embeddings; the model then ignored its prompts (conditional and unconditional
-loss equal within 1% at every t), and three changes were made (the shifted timesteps above,
+loss equal within 1% at every t), and three changes were made (timesteps shifted by 5,
 the pooled text added to the adaLN conditioning `c`, token embeddings scaled by sqrt(D)),
 resuming from
-that checkpoint (the new `pool` layer zero-initialised, AdamW moments restarted). Losses
-before and after step {SHIFT_FROM} are not comparable: the shifted timesteps are harder.
+that checkpoint (the new `pool` layer zero-initialised, AdamW moments restarted). At step
+{MIX_FROM} the samples were still noisy, blocky and static: a shift of 5 alone had drawn t < 0.3
+in under 1% of steps, so the low-noise end was never learnt; from there the timesteps are the
+mixture above (shift {sh:g}, uniform share {uni:.2f}). Losses from different timestep mixtures
+are not comparable.
 
 {loss_table(ck['log'])}
 
