@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=6e-4)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--anneal-minutes", type=float, default=0.0,
+                    help="over the run's last minutes, the lr falls linearly to a tenth (a resumed run starts again at --lr)")
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--cfg-dropout", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=2)
@@ -108,8 +110,10 @@ def main():
     acc, acc_n, t_acc = 0.0, 0, time.time()
     while True:
         vids, ids, lens, _ = data.batch(vocab, args.batch, cfg.frames, cfg.height, rng, "train")
+        left = args.minutes - (time.time() - start) / 60
+        anneal = 1.0 if left >= args.anneal_minutes else max(0.1, left / args.anneal_minutes)
         for g in opt.param_groups:
-            g["lr"] = args.lr * min(1.0, (step + 1 - warm_from) / args.warmup)
+            g["lr"] = args.lr * min(1.0, (step + 1 - warm_from) / args.warmup) * anneal
         loss = flow_loss(model, torch.from_numpy(vids), torch.from_numpy(ids), torch.from_numpy(lens),
                          gen, args.cfg_dropout, uncond_ids, cfg.shift, args.uniform_fraction)
         opt.zero_grad(set_to_none=True)
