@@ -16,6 +16,7 @@ from reel.vocab import Vocabulary
 TARGETS = {"colour": 0.95, "direction": 0.85, "shape": 0.75}
 SHIFT_FROM = 909
 MIX_FROM = 2745  # the step from which a uniform share of timesteps was mixed in
+SAMPLE_FROM = 4765  # the step at which the output changed from the velocity to x0
 
 
 def adherence_table(a):
@@ -85,6 +86,18 @@ def main():
     sh = targs.get("shift", cfg["shift"])
     sh1 = sh - 1
     uni = targs.get("uniform_fraction", 0.0)
+    if cfg["prediction"] == "flow_sample":
+        pred_text = ("the model outputs the clean video `x̂₀`, and its velocity is `(x_t − x̂₀) / max(t, 0.05)`, "
+                     "so the loss is the x₀ error weighted by `1/t²`")
+        switch_text = (f" At step {SAMPLE_FROM}, with shape and direction still not learnt and the "
+                       "low-noise denoising poor (the x₀ error at t = 0.1 a third of the noise's), the output "
+                       "changed from the velocity to `x̂₀` (`prediction: flow_sample`): a narrow network "
+                       "with 4×4×2 pixel patches then need not reproduce the noise in its output. "
+                       "`final.linear` was refitted by ridge regression on the network's own features "
+                       "over six batches, AdamW's moments and the EMA restarted.")
+    else:
+        pred_text = "the model outputs the velocity"
+        switch_text = ""
     text = f"""# reel-shapes: Reel's embedded text-to-video model
 
 A small reel-dit ({nparams/1e6:.2f} M parameters, {size/1e6:.1f} MB of float32 weights) trained by
@@ -129,16 +142,18 @@ Examples: "a red circle moving right", "an orange square moving up-left on a gra
 
 ## Training
 
-Rectified flow (flow matching), velocity target `noise − x₀`. Timesteps: with probability
+Rectified flow (flow matching), loss the mean squared error of the velocity `noise − x₀`
+({pred_text}). Timesteps: with probability
 {uni:.2f} uniform in (0, 1), otherwise shifted logit-normal (`u = sigmoid(n)`, `n ~ N(0, 1)`,
 `t = {sh:g}u / (1 + {sh1:g}u)`). The shift keeps most draws near pure noise, where these very redundant
 videos (plain backgrounds, near-identical frames) still depend on the prompt; the uniform share
 trains the low-noise end, where the sampler's last steps clean the background and sharpen edges
 (the default sampler uses the same shift {cfg['shift']:g}),
 classifier-free guidance dropout 10% (the prompt replaced
-by the empty prompt), AdamW (lr 6e-4 after 100 warm-up steps, betas 0.9/0.99, weight decay
-0.01, gradient norm clipped to 1), batch 32, EMA of the weights (decay min(0.999, (1+s)/(10+s)))
-exported here. Data are drawn fresh every step (`tools/reel/data.py`): shape size 4.5–6.5 px,
+by the empty prompt), AdamW (lr 6e-4 after 100 warm-up steps, annealed linearly to a tenth over
+the last minutes of a session's run, betas 0.9/0.99, weight decay 0.01, gradient norm clipped
+to 1), batch 32, EMA of the weights (decay min(0.999, (1+s)/(10+s)), s the steps since the last
+restart) exported here. Data are drawn fresh every step (`tools/reel/data.py`): shape size 4.5–6.5 px,
 speed 1.2–1.8 px per frame along each moving axis, start positions that keep the whole
 track inside the frame; half the captions state the background. Held out of training (never
 drawn): {held}.
@@ -156,7 +171,7 @@ that checkpoint (the new `pool` layer zero-initialised, AdamW moments restarted)
 {MIX_FROM} the samples were still noisy, blocky and static: a shift of 5 alone had drawn t < 0.3
 in under 1% of steps, so the low-noise end was never learnt; from there the timesteps are the
 mixture above (shift {sh:g}, uniform share {uni:.2f}). Losses from different timestep mixtures
-are not comparable.
+are not comparable.{switch_text}
 
 {loss_table(ck['log'])}
 

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reel import data
-from reel.model import Config, ReelDiT
+from reel import data, flow
+from reel.model import Config, ReelDiT, patchify
 from reel.vocab import Vocabulary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,6 +35,10 @@ def sample_t(b, gen, shift, uniform_fraction):
 
 
 def flow_loss(model, x0, ids, lengths, gen, cfg_dropout, uncond_ids, shift=1.0, uniform_fraction=0.0):
+    """Mean squared error of the flow velocity, whatever the model's prediction type: for
+    'flow_sample' the velocity is (x_t - x0_hat) / max(t, T_FLOOR), so the loss is the x0 error
+    weighted by 1 / t^2. A model that outputs the clean video need not reproduce the noise in its
+    output, which a narrow model with large pixel patches does poorly."""
     b = x0.shape[0]
     t = sample_t(b, gen, shift, uniform_fraction)
     noise = torch.randn(x0.shape, generator=gen)
@@ -42,8 +46,37 @@ def flow_loss(model, x0, ids, lengths, gen, cfg_dropout, uncond_ids, shift=1.0, 
     drop = torch.rand(b, generator=gen) < cfg_dropout          # classifier-free guidance dropout
     ids = torch.where(drop[:, None], uncond_ids[None], ids)
     lengths = torch.where(drop, torch.ones_like(lengths), lengths)
-    v = model(xt, t, ids, lengths)
+    v = flow.velocity(model(xt, t, ids, lengths), xt, t, model.cfg.prediction, flow.T_FLOOR)
     return (v - (noise - x0)).pow(2).mean()
+
+
+@torch.no_grad()
+def fit_head(model, vocab, args, rng, gen, batches=6, ridge=1e-3):
+    """Refits final.linear by ridge regression of the model's own target (for 'flow_sample' the
+    clean patches, for 'flow_velocity' the velocity) on the features the layer receives, over a few
+    training batches: after a change of prediction type the rest of the network keeps what it
+    learnt and training resumes from a sensible output instead of zero."""
+    cfg = model.cfg
+    feats, targets = [], []
+    hook = model.final.linear.register_forward_hook(lambda m, inp, out: feats.append(inp[0].reshape(-1, inp[0].shape[-1])))
+    for _ in range(batches):
+        vids, ids, lens, _ = data.batch(vocab, args.batch, cfg.frames, cfg.height, rng, "train")
+        x0 = torch.from_numpy(vids)
+        t = sample_t(x0.shape[0], gen, args.shift, args.uniform_fraction)
+        noise = torch.randn(x0.shape, generator=gen)
+        xt = (1 - t)[:, None, None, None, None] * x0 + t[:, None, None, None, None] * noise
+        model(xt, t, torch.from_numpy(ids), torch.from_numpy(lens))
+        target = x0 if cfg.prediction == "flow_sample" else noise - x0
+        targets.append(patchify(target, cfg.patch).reshape(-1, cfg.patch_dim))
+    hook.remove()
+    f = torch.cat(feats).double()
+    f = torch.cat([f, torch.ones(f.shape[0], 1, dtype=f.dtype)], dim=1)
+    y = torch.cat(targets).double()
+    a = f.T @ f + ridge * f.shape[0] * torch.eye(f.shape[1], dtype=f.dtype)
+    w = torch.linalg.solve(a, f.T @ y)                                          # [D + 1, P]
+    model.final.linear.weight.copy_(w[:-1].T.float())
+    model.final.linear.bias.copy_(w[-1].float())
+    print("final.linear refitted: rms residual %.4f" % (f @ w - y).pow(2).mean().sqrt().item(), flush=True)
 
 
 def save(path, state):
@@ -67,6 +100,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--attention", default="factorised")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--prediction", choices=flow.PREDICTIONS,
+                    help="switch a checkpoint's output to this prediction type: the final linear layer "
+                         "is refitted by least squares, the AdamW moments and the EMA restart")
     ap.add_argument("--shift", type=float, default=3.0, help="timestep shift, training and default sampling")
     ap.add_argument("--uniform-fraction", type=float, default=0.3, help="share of training timesteps drawn uniformly")
     args = ap.parse_args()
@@ -80,6 +116,9 @@ def main():
         ck = None
         cfg = Config(attention=args.attention, vocab_size=len(vocab.tokens), max_tokens=vocab.max_tokens)
     cfg.shift = args.shift  # the same shift places the sampler's steps
+    switch = args.prediction is not None and args.prediction != cfg.prediction
+    if ck is None and args.prediction is not None:
+        cfg.prediction = args.prediction
     torch.manual_seed(args.seed)
     model = ReelDiT(cfg)
     ema = ReelDiT(cfg)
@@ -100,6 +139,14 @@ def main():
             opt.load_state_dict(ck["optimizer"])
             warm_from = ck.get("warm_from", 0)
         print("resumed at step %d, %d samples" % (step, samples), flush=True)
+        if switch:
+            print("prediction %s -> %s: final.linear refitted, optimizer and EMA restart"
+                  % (cfg.prediction, args.prediction), flush=True)
+            cfg.prediction = args.prediction
+            fit_head(model, vocab, args, random.Random(args.seed * 31 + step), torch.Generator().manual_seed(step))
+            ema.load_state_dict(model.state_dict())
+            opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.99))
+            warm_from = step
     for p in ema.parameters():
         p.requires_grad_(False)
     uncond_ids = torch.tensor(vocab.encode("")[0])
@@ -122,7 +169,7 @@ def main():
         opt.step()
         step += 1
         samples += args.batch
-        decay = min(args.ema, (1 + step) / (10 + step))
+        decay = min(args.ema, (1 + step - warm_from) / (10 + step - warm_from))
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)

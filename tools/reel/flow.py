@@ -1,6 +1,24 @@
-"""Flow matching (rectified flow): x_t = (1 - t) x0 + t * noise, the model predicts v = noise - x0,
-and sampling integrates dx/dt = v from t = 1 (noise) to t = 0 (data)."""
+"""Flow matching (rectified flow): x_t = (1 - t) x0 + t * noise, and sampling integrates
+dx/dt = v = noise - x0 from t = 1 (noise) to t = 0 (data). The model's output is either that
+velocity (prediction 'flow_velocity') or the clean sample x0 itself ('flow_sample'), from which
+v = (x_t - x0) / t."""
 import torch
+
+PREDICTIONS = ("flow_velocity", "flow_sample")
+T_FLOOR = 0.05  # training only: the division by t in the flow_sample velocity uses max(t, T_FLOOR)
+
+
+def velocity(out, x, t, prediction, floor=0.0):
+    """The flow velocity from the model output at (x, t); t a float or a [B] tensor."""
+    if prediction == "flow_velocity":
+        return out
+    if prediction == "flow_sample":
+        if torch.is_tensor(t):
+            t = t.clamp(min=floor).reshape(-1, *([1] * (x.dim() - 1)))
+        else:
+            t = max(float(t), floor)
+        return (x - out) / t
+    raise ValueError("unknown prediction %r (known: %s)" % (prediction, ", ".join(PREDICTIONS)))
 
 
 def timesteps(steps, shift=1.0):
@@ -11,12 +29,13 @@ def timesteps(steps, shift=1.0):
 
 @torch.no_grad()
 def guided_velocity(model, x, t, ids, lengths, uncond_ids, uncond_lengths, guidance):
-    """One batched forward of [cond; uncond]; v = v_u + guidance * (v_c - v_u)."""
+    """One batched forward of [cond; uncond]; out = out_u + guidance * (out_c - out_u), then the
+    velocity (the same as guiding velocities: at one (x, t) the velocity is affine in the output)."""
     b = x.shape[0]
     tt = torch.full((2 * b,), float(t))
-    v = model(torch.cat([x, x]), tt, torch.cat([ids, uncond_ids]), torch.cat([lengths, uncond_lengths]))
-    vc, vu = v[:b], v[b:]
-    return vu + guidance * (vc - vu)
+    o = model(torch.cat([x, x]), tt, torch.cat([ids, uncond_ids]), torch.cat([lengths, uncond_lengths]))
+    oc, ou = o[:b], o[b:]
+    return velocity(ou + guidance * (oc - ou), x, float(t), model.cfg.prediction)
 
 
 @torch.no_grad()

@@ -35,7 +35,7 @@ class Config:
     max_tokens: int = 16
     timestep_dim: int = 256
     timestep_scale: float = 1000.0
-    prediction: str = "flow_velocity"
+    prediction: str = "flow_velocity"   # or "flow_sample": the output is x0 (reel/flow.py)
     sampler: str = "flow_euler"
     steps: int = 25
     guidance: float = 4.0

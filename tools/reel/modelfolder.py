@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from . import safetensors
+from .flow import PREDICTIONS
 from .model import Config, ReelDiT
 from .vocab import DEFAULT_PATH as VOCAB_PATH, Vocabulary
 
@@ -34,6 +35,8 @@ def read(folder):
     if cfgj.get("architecture") != "reel-dit":
         raise ValueError("%s: architecture %r, expected reel-dit" % (folder, cfgj.get("architecture")))
     cfg = Config.from_json(cfgj)
+    if cfg.prediction not in PREDICTIONS:
+        raise ValueError("%s: prediction %r, expected one of %s" % (folder, cfg.prediction, ", ".join(PREDICTIONS)))
     vocab = Vocabulary.load(os.path.join(folder, "vocabulary.json"))
     if len(vocab.tokens) != cfg.vocab_size or vocab.max_tokens != cfg.max_tokens:
         raise ValueError("%s: vocabulary.json does not match config.json" % folder)

@@ -103,13 +103,49 @@ class ModelTest(unittest.TestCase):
         out = m(torch.randn(1, 3, 4, 16, 16), torch.tensor([0.5]), torch.zeros(1, 16, dtype=torch.long), torch.tensor([1]))
         self.assertEqual(float(out.abs().max()), 0.0)
 
+    def test_sample_prediction_gives_the_exact_velocity(self):
+        from reel import flow
+        g = torch.Generator().manual_seed(11)
+        x0 = torch.randn(3, 3, 4, 8, 8, generator=g, dtype=torch.float64)
+        noise = torch.randn(x0.shape, generator=g, dtype=torch.float64)
+        t = torch.tensor([0.9, 0.3, 0.02], dtype=torch.float64)
+        xt = (1 - t)[:, None, None, None, None] * x0 + t[:, None, None, None, None] * noise
+        torch.testing.assert_close(flow.velocity(x0, xt, t, "flow_sample"), noise - x0)
+        torch.testing.assert_close(flow.velocity(x0[1], xt[1], 0.3, "flow_sample"), (noise - x0)[1])
+        torch.testing.assert_close(flow.velocity(noise - x0, xt, t, "flow_velocity"), noise - x0)
+        # the training floor changes only t below it
+        floored = flow.velocity(x0, xt, t, "flow_sample", floor=0.05)
+        torch.testing.assert_close(floored[:2], (noise - x0)[:2])
+        torch.testing.assert_close(floored[2], (xt[2] - x0[2]) / 0.05)
+        with self.assertRaisesRegex(ValueError, "unknown prediction 'eps'"):
+            flow.velocity(x0, xt, t, "eps")
+
+    def test_a_model_folder_with_an_unknown_prediction_is_refused(self):
+        import json
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            modelfolder.write(d, ReelDiT(tiny()))
+            with open(os.path.join(d, "config.json")) as f:
+                c = json.load(f)
+            c["prediction"] = "epsilon"
+            with open(os.path.join(d, "config.json"), "w") as f:
+                json.dump(c, f)
+            with self.assertRaisesRegex(ValueError, "prediction 'epsilon'"):
+                modelfolder.read(d)
+
     def test_tiny_model_overfits_one_batch(self):
+        for prediction in ("flow_velocity", "flow_sample"):
+            with self.subTest(prediction=prediction):
+                self._overfit(prediction)
+
+    def _overfit(self, prediction):
         import random
         from reel import data
         from train import flow_loss
         torch.manual_seed(0)
         v = Vocabulary.load()
         cfg = tiny("factorised")
+        cfg.prediction = prediction
         m = ReelDiT(cfg)
         vids, ids, lens, _ = data.batch(v, 4, 4, 16, random.Random(0))
         x0, ids, lens = torch.from_numpy(vids), torch.from_numpy(ids), torch.from_numpy(lens)
