@@ -266,15 +266,21 @@ class TextEncoder(nn.Module):
         self.pos_embed = nn.Parameter(torch.randn(cfg.max_tokens, cfg.hidden) * 0.02)
         self.layers = nn.ModuleList([TextLayer(cfg.hidden, cfg.text_heads) for _ in range(cfg.text_layers)])
         self.norm = nn.LayerNorm(cfg.hidden, eps=EPS)
+        # a skip around the layers: each word's own embedding, normalised, added to the output.
+        # Without it the layers' common component (norms in the hundreds) drowned the words that
+        # change few pixels (shape, direction) after the final LayerNorm. Zero-initialised.
+        self.word_norm = nn.LayerNorm(cfg.hidden, eps=EPS)
+        nn.init.zeros_(self.word_norm.weight)
 
     def forward(self, ids, lengths):
         mask = torch.arange(ids.shape[1])[None, :] < lengths[:, None]
         # token embeddings scaled by sqrt(D) (as in the original Transformer) so that the words,
         # not the positions or the layers' biases, dominate the residual stream
         x = self.tok_embed[ids] * math.sqrt(self.tok_embed.shape[1]) + self.pos_embed[None, : ids.shape[1]]
+        words = self.word_norm(x)
         for layer in self.layers:
             x = layer(x, mask)
-        return self.norm(x), mask
+        return self.norm(x) + words, mask
 
 
 class TimestepEmbedder(nn.Module):
