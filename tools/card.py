@@ -28,7 +28,7 @@ LayerNorm shrank the direction word's identity under (its difference in `ctx` 0.
 word's 6.0). The word skip (`text.word_norm`, zero-initialised) was added there and training
 resumed (AdamW moments and EMA restarted); 500 steps later, at step 5267, its gain had grown
 only to a norm of 0.07 and was set to 0.5 in every channel (the initial value a fresh model now
-gets), after which a direction word moved the output by 0.045 and a shape word by 0.055. An experiment from the same step with the output
+gets), after which a direction word moved the output by 0.045 and a shape word by 0.055. An experiment from step {WORD_SKIP_FROM} with the output
 changed to the clean video (`prediction: flow_sample`, `final.linear` refitted by ridge regression)
 ran about 600 steps and was dropped: at its step 5352 the x₀ error at t = 0.02 was 0.058, the velocity
 model's 0.015 at step 4445, and shape and direction did not move."""
