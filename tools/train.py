@@ -158,7 +158,7 @@ def main():
     while True:
         vids, ids, lens, _ = data.batch(vocab, args.batch, cfg.frames, cfg.height, rng, "train")
         left = args.minutes - (time.time() - start) / 60
-        anneal = 1.0 if left >= args.anneal_minutes else max(0.1, left / args.anneal_minutes)
+        anneal = 1.0 if args.anneal_minutes <= 0 or left >= args.anneal_minutes else max(0.1, left / args.anneal_minutes)
         for g in opt.param_groups:
             g["lr"] = args.lr * min(1.0, (step + 1 - warm_from) / args.warmup) * anneal
         loss = flow_loss(model, torch.from_numpy(vids), torch.from_numpy(ids), torch.from_numpy(lens),
