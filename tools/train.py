@@ -34,15 +34,21 @@ def sample_t(b, gen, shift, uniform_fraction):
     return torch.where(flat, torch.rand(b, generator=gen), t)
 
 
+def noised(x0, gen, shift, uniform_fraction):
+    """A training draw: timesteps t [B], noise and x_t = (1 - t) x0 + t noise."""
+    t = sample_t(x0.shape[0], gen, shift, uniform_fraction)
+    noise = torch.randn(x0.shape, generator=gen)
+    xt = (1 - t)[:, None, None, None, None] * x0 + t[:, None, None, None, None] * noise
+    return t, noise, xt
+
+
 def flow_loss(model, x0, ids, lengths, gen, cfg_dropout, uncond_ids, shift=1.0, uniform_fraction=0.0):
     """Mean squared error of the flow velocity, whatever the model's prediction type: for
     'flow_sample' the velocity is (x_t - x0_hat) / max(t, T_FLOOR), so the loss is the x0 error
     weighted by 1 / t^2. A model that outputs the clean video need not reproduce the noise in its
     output, which a narrow model with large pixel patches does poorly."""
     b = x0.shape[0]
-    t = sample_t(b, gen, shift, uniform_fraction)
-    noise = torch.randn(x0.shape, generator=gen)
-    xt = (1 - t)[:, None, None, None, None] * x0 + t[:, None, None, None, None] * noise
+    t, noise, xt = noised(x0, gen, shift, uniform_fraction)
     drop = torch.rand(b, generator=gen) < cfg_dropout          # classifier-free guidance dropout
     ids = torch.where(drop[:, None], uncond_ids[None], ids)
     lengths = torch.where(drop, torch.ones_like(lengths), lengths)
@@ -62,9 +68,7 @@ def fit_head(model, vocab, args, rng, gen, batches=6, ridge=1e-3):
     for _ in range(batches):
         vids, ids, lens, _ = data.batch(vocab, args.batch, cfg.frames, cfg.height, rng, "train")
         x0 = torch.from_numpy(vids)
-        t = sample_t(x0.shape[0], gen, args.shift, args.uniform_fraction)
-        noise = torch.randn(x0.shape, generator=gen)
-        xt = (1 - t)[:, None, None, None, None] * x0 + t[:, None, None, None, None] * noise
+        t, noise, xt = noised(x0, gen, args.shift, args.uniform_fraction)
         model(xt, t, torch.from_numpy(ids), torch.from_numpy(lens))
         target = x0 if cfg.prediction == "flow_sample" else noise - x0
         targets.append(patchify(target, cfg.patch).reshape(-1, cfg.patch_dim))
