@@ -18,6 +18,7 @@ SHIFT_FROM = 909
 MIX_FROM = 2745  # the step from which a uniform share of timesteps was mixed in
 SAMPLE_FROM = 4765  # the step at which the output changed from the velocity to x0
 WORD_SKIP_FROM = 4765  # the step from which the text encoder has its word skip
+BF16_FROM = 7014  # the step from which training ran under bfloat16 autocast
 WORD_SKIP_HISTORY = f"""
 
 At step {WORD_SKIP_FROM} shape and direction were still at chance (48-pair checks), and a
@@ -32,6 +33,12 @@ gets), after which a direction word moved the output by 0.045 and a shape word b
 changed to the clean video (`prediction: flow_sample`, `final.linear` refitted by ridge regression)
 ran about 600 steps and was dropped: at its step 5352 the x₀ error at t = 0.02 was 0.058, the velocity
 model's 0.015 at step 4445, and shape and direction did not move."""
+BF16_HISTORY = f"""
+
+From step {BF16_FROM} the forward and backward matrix products run in bfloat16 under CPU
+autocast (`train.py --precision bf16`; weights, gradients, AdamW and the EMA stay float32): on
+this AVX-512-BF16 CPU a batch of 32 took 0.74 s forward and backward against 2.63 s in float32,
+at the same loss to four digits, and training went from about 17 to about 44 samples/s."""
 
 
 def adherence_table(a):
@@ -101,6 +108,10 @@ def main():
     sh = targs.get("shift", cfg["shift"])
     sh1 = sh - 1
     uni = targs.get("uniform_fraction", 0.0)
+    top = targs.get("top_fraction", 0.0)
+    top_text = (f" with probability {top:.2f} uniform in (0.9, 1), the sampler's first steps, where the object's "
+                "place and track are decided and can come only from the prompt;" if top > 0 else "")
+    rest = 1 - uni - top
     if cfg["prediction"] == "flow_sample":
         pred_text = ("the model outputs the clean video `x̂₀`, and its velocity is `(x_t − x̂₀) / max(t, 0.05)`, "
                      "so the loss is the x₀ error weighted by `1/t²`")
@@ -159,7 +170,7 @@ Examples: "a red circle moving right", "an orange square moving up-left on a gra
 
 Rectified flow (flow matching), loss the mean squared error of the velocity `noise − x₀`
 ({pred_text}). Timesteps: with probability
-{uni:.2f} uniform in (0, 1), otherwise shifted logit-normal (`u = sigmoid(n)`, `n ~ N(0, 1)`,
+{uni:.2f} uniform in (0, 1),{top_text} otherwise (probability {rest:.2f}) shifted logit-normal (`u = sigmoid(n)`, `n ~ N(0, 1)`,
 `t = {sh:g}u / (1 + {sh1:g}u)`). The shift keeps most draws near pure noise, where these very redundant
 videos (plain backgrounds, near-identical frames) still depend on the prompt; the uniform share
 trains the low-noise end, where the sampler's last steps clean the background and sharpen edges
@@ -186,7 +197,7 @@ that checkpoint (the new `pool` layer zero-initialised, AdamW moments restarted)
 {MIX_FROM} the samples were still noisy, blocky and static: a shift of 5 alone had drawn t < 0.3
 in under 1% of steps, so the low-noise end was never learnt; from there the timesteps are the
 mixture above (shift {sh:g}, uniform share {uni:.2f}). Losses from different timestep mixtures
-are not comparable.{switch_text}{WORD_SKIP_HISTORY if ck['step'] > WORD_SKIP_FROM else ''}
+are not comparable.{switch_text}{WORD_SKIP_HISTORY if ck['step'] > WORD_SKIP_FROM else ''}{BF16_HISTORY if ck['step'] > BF16_FROM else ''}
 
 {loss_table(ck['log'])}
 

@@ -1,3 +1,4 @@
+import math
 import os
 import tempfile
 import unittest
@@ -132,6 +133,25 @@ class ModelTest(unittest.TestCase):
                 json.dump(c, f)
             with self.assertRaisesRegex(ValueError, "prediction 'epsilon'"):
                 modelfolder.read(d)
+
+    def test_training_timestep_mixture(self):
+        """The shares of the mixture land where train.sample_t says, against the shifted
+        logit-normal's own tail computed in float64."""
+        from train import sample_t
+        n = 400000
+        t = sample_t(n, torch.Generator().manual_seed(3), 3.0, 0.3, 0.2).double()
+        self.assertTrue(bool(((t > 0) & (t < 1)).all()))
+
+        def lognorm_above(x):  # P(t > x) for t = 3u / (1 + 2u), u = sigmoid(N(0, 1))
+            u = x / (3 - 2 * x)
+            z = math.log(u / (1 - u))
+            return 0.5 * math.erfc(z / math.sqrt(2))
+        for x in (0.5, 0.9, 0.98):
+            want = 0.3 * (1 - x) + 0.2 * max(0.0, (1 - x) / 0.1 if x >= 0.9 else 1.0) + 0.5 * lognorm_above(x)
+            self.assertAlmostEqual(float((t > x).double().mean()), want, delta=0.004, msg="P(t > %g)" % x)
+        # without the extra shares it is the plain shifted logit-normal
+        t0 = sample_t(n, torch.Generator().manual_seed(4), 3.0, 0.0, 0.0).double()
+        self.assertAlmostEqual(float((t0 > 0.9).double().mean()), lognorm_above(0.9), delta=0.004)
 
     def test_tiny_model_overfits_one_batch(self):
         for prediction in ("flow_velocity", "flow_sample"):
