@@ -109,7 +109,9 @@ def main():
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--cfg-dropout", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--attention", default="factorised")
+    ap.add_argument("--attention", choices=("factorised", "full"),
+                    help="a fresh model's attention kind (default factorised); given with a checkpoint of the "
+                         "other kind, switches it (the weights are the same shapes)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--prediction", choices=flow.PREDICTIONS,
                     help="switch a checkpoint's output to this prediction type: the final linear layer "
@@ -130,7 +132,12 @@ def main():
         cfg = Config.from_json(ck["config"])
     else:
         ck = None
-        cfg = Config(attention=args.attention, vocab_size=len(vocab.tokens), max_tokens=vocab.max_tokens)
+        cfg = Config(attention=args.attention or "factorised", vocab_size=len(vocab.tokens), max_tokens=vocab.max_tokens)
+    switch_attention = ck is not None and args.attention is not None and args.attention != cfg.attention
+    if switch_attention:
+        print("attention %s -> %s: the EMA restarts from the weights, with a fresh lr warm-up"
+              % (cfg.attention, args.attention), flush=True)
+        cfg.attention = args.attention
     cfg.shift = args.shift  # the same shift places the sampler's steps
     switch = args.prediction is not None and args.prediction != cfg.prediction
     if ck is None and args.prediction is not None:
@@ -155,6 +162,9 @@ def main():
             opt.load_state_dict(ck["optimizer"])
             warm_from = ck.get("warm_from", 0)
         print("resumed at step %d, %d samples" % (step, samples), flush=True)
+        if switch_attention:
+            ema.load_state_dict(model.state_dict())
+            warm_from = step
         if switch:
             print("prediction %s -> %s: final.linear refitted, optimizer and EMA restart"
                   % (cfg.prediction, args.prediction), flush=True)
