@@ -147,7 +147,7 @@ class ModelTest(unittest.TestCase):
             z = math.log(u / (1 - u))
             return 0.5 * math.erfc(z / math.sqrt(2))
         for x in (0.5, 0.9, 0.98):
-            want = 0.3 * (1 - x) + 0.2 * max(0.0, (1 - x) / 0.1 if x >= 0.9 else 1.0) + 0.5 * lognorm_above(x)
+            want = 0.3 * (1 - x) + 0.2 * min(1.0, (1 - x) / 0.1) + 0.5 * lognorm_above(x)
             self.assertAlmostEqual(float((t > x).double().mean()), want, delta=0.004, msg="P(t > %g)" % x)
         # without the extra shares it is the plain shifted logit-normal
         t0 = sample_t(n, torch.Generator().manual_seed(4), 3.0, 0.0, 0.0).double()
