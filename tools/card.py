@@ -210,7 +210,7 @@ track inside the frame; half the captions state the background. Held out of trai
 drawn): {held}.
 
 Trained on the 2-core CPU: {ck['step']} optimizer steps, {ck['samples']} samples at export
-(the checkpoint `tools/checkpoints/reel-shapes.pt` resumes training; its full loss log is
+(the checkpoint `tools/checkpoints/reel-shapes.pt`, kept in the history at commit 8dee984, resumes training; its full loss log is
 `tools/checkpoints/reel-shapes-loss.csv`).
 
 History: steps 0–{SHIFT_FROM} trained with unshifted timesteps, a timestep-only adaLN and
