@@ -24,8 +24,8 @@ from export import FIXTURES
 
 
 def tiny_config(attention, vocab):
-    return Config(frames=4, height=16, width=16, patch=(2, 4, 4), hidden=32, depth=2, heads=2,
-                  rope_sections=(4, 6, 6), text_layers=1, text_heads=2, vocab_size=len(vocab.tokens),
+    return Config(frames=4, height=16, width=16, patch=(2, 4, 4), hidden=64, depth=2, heads=2,
+                  rope_sections=(8, 12, 12), text_layers=1, text_heads=2, vocab_size=len(vocab.tokens),
                   max_tokens=vocab.max_tokens, timestep_dim=32, attention=attention, steps=4)
 
 
