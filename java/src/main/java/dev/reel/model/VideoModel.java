@@ -1,0 +1,216 @@
+package dev.reel.model;
+
+import dev.reel.Device;
+import dev.reel.Tensor;
+import dev.reel.DType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A text-to-video diffusion transformer (reel-dit) loaded from a model folder,
+ * ready to run forwards on the CPU. The model owns the math; the caller (a
+ * sampler loop, {@code generate()}) owns the loop:
+ *
+ * <pre>{@code
+ * try (VideoModel model = VideoModel.embedded();
+ *      PromptContext prompts = model.encode(List.of("a red circle moving right", ""))) {
+ *     model.forward(prompts, x, new float[] {t, t}, out);   // x, out: [2, C, T, H, W] fp32
+ * }
+ * }</pre>
+ *
+ * <p>What depends only on the prompts is computed once by {@link #encode}; the
+ * conditional and unconditional rows of classifier-free guidance are rows of one
+ * batched forward. Buffers are planned once per batch size and reused, so a
+ * steady-state forward allocates no memory. Forwards of one model are serialised;
+ * use one model per thread to run them concurrently.
+ */
+public final class VideoModel implements AutoCloseable {
+    private final ModelFolder folder;
+    private final ModelConfig config;
+    private final Sizes sizes;
+    private final Ops ops;
+    private final ReelDit dit;
+    private Workspace workspace;
+    private boolean closed;
+
+    private VideoModel(ModelFolder folder) {
+        this.folder = folder;
+        this.config = folder.config();
+        this.sizes = new Sizes(config);
+        this.ops = new Ops(Device.CPU);
+        this.dit = new ReelDit(ops, new Weights(folder), sizes, config.vocabSize());
+    }
+
+    /** Loads a reel-dit model folder (config.json, weights, vocabulary.json); problems are {@link ModelFormatException}s. */
+    public static VideoModel load(Path folder) {
+        if (folder == null) {
+            throw new IllegalArgumentException("model folder is null");
+        }
+        return of(ModelFolder.open(folder));
+    }
+
+    /** The model shipped inside Reel's jar. */
+    public static VideoModel embedded() {
+        return of(ModelFolder.embedded());
+    }
+
+    private static VideoModel of(ModelFolder folder) {
+        try {
+            return new VideoModel(folder);
+        } catch (RuntimeException e) {
+            folder.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Vocabulary vocabulary() {
+        return folder.vocabulary();
+    }
+
+    public ModelFolder folder() {
+        return folder;
+    }
+
+    public Device device() {
+        return ops.device;
+    }
+
+    /** Elements of one video latent {@code [C, T, H, W]}. */
+    public long latentSize() {
+        return sizes.latentSize();
+    }
+
+    /** Tokenises each prompt (the empty prompt is the unconditional one) and encodes them as forward rows. */
+    public PromptContext encode(List<String> prompts) {
+        if (prompts == null || prompts.isEmpty()) {
+            throw new IllegalArgumentException("prompts must name at least one row");
+        }
+        List<Prompt> encoded = new ArrayList<>(prompts.size());
+        for (String p : prompts) {
+            encoded.add(vocabulary().encode(p == null ? "" : p));
+        }
+        return encodePrompts(encoded);
+    }
+
+    /** Encodes already tokenised prompts, one forward row each. */
+    public PromptContext encodePrompts(List<Prompt> prompts) {
+        return encodePrompts(prompts, ReelDit.Probe.NONE);
+    }
+
+    synchronized PromptContext encodePrompts(List<Prompt> prompts, ReelDit.Probe probe) {
+        requireOpen();
+        if (prompts == null || prompts.isEmpty()) {
+            throw new IllegalArgumentException("prompts must name at least one row");
+        }
+        for (Prompt p : prompts) {
+            if (p == null) {
+                throw new IllegalArgumentException("a prompt is null");
+            }
+            if (p.ids().length != sizes.textLen) {
+                throw new IllegalArgumentException("prompt '" + p.text() + "' has " + p.ids().length
+                        + " token ids; this model takes " + sizes.textLen);
+            }
+        }
+        return dit.encode(ops, this, prompts, probe);
+    }
+
+    /**
+     * One batched forward: {@code out = model(x, t)} for every row, each row with
+     * its prompt from {@code prompts} and its timestep {@code t[row]} in [0, 1]
+     * (1 = pure noise). {@code x} and {@code out} are fp32 CPU tensors of
+     * {@code [rows, C, T, H, W]} (any shape with that many elements) and must not overlap.
+     */
+    public void forward(PromptContext prompts, Tensor x, float[] t, Tensor out) {
+        forward(prompts, x, t, out, ReelDit.Probe.NONE);
+    }
+
+    synchronized void forward(PromptContext prompts, Tensor x, float[] t, Tensor out, ReelDit.Probe probe) {
+        requireOpen();
+        if (prompts == null) {
+            throw new IllegalArgumentException("prompts is null");
+        }
+        if (prompts.model() != this) {
+            throw new IllegalArgumentException("prompts were encoded by another model");
+        }
+        prompts.requireOpen();
+        int rows = prompts.rows();
+        requireLatent("x", x, rows);
+        requireLatent("out", out, rows);
+        if (x.overlaps(out)) {
+            throw new IllegalArgumentException("x and out overlap");
+        }
+        if (t == null || t.length != rows) {
+            throw new IllegalArgumentException("t must have one timestep per row (" + rows + "), got "
+                    + (t == null ? "null" : t.length));
+        }
+        for (int i = 0; i < rows; i++) {
+            if (!(t[i] >= 0f && t[i] <= 1f)) {
+                throw new IllegalArgumentException("t[" + i + "] must be in [0, 1], got " + t[i]);
+            }
+        }
+        Workspace ws = workspace(rows);
+        for (int i = 0; i < rows; i++) {
+            ws.t.put(i, t[i]);
+        }
+        dit.forward(ops, ws, prompts, x.address(), out.address(), probe);
+    }
+
+    private void requireLatent(String name, Tensor tensor, int rows) {
+        if (tensor == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        if (tensor.device().isCuda()) {
+            throw new IllegalArgumentException(name + " is on " + tensor.device() + "; this model runs on the CPU");
+        }
+        if (tensor.dtype() != DType.F32) {
+            throw new IllegalArgumentException(name + " must be F32, got " + tensor.dtype());
+        }
+        long want = rows * sizes.latentSize();
+        if (tensor.numel() != want) {
+            throw new IllegalArgumentException(name + " has " + tensor.numel() + " elements; " + rows + " rows of ["
+                    + sizes.channels + ", " + sizes.frames + ", " + sizes.height + ", " + sizes.width + "] need " + want);
+        }
+    }
+
+    private Workspace workspace(int rows) {
+        if (workspace == null || workspace.rows != rows) {
+            if (workspace != null) {
+                workspace.close();
+                workspace = null;
+            }
+            config.requireForwardFits(rows);
+            workspace = new Workspace(ops.device, sizes, rows);
+        }
+        return workspace;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this VideoModel is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (workspace != null) {
+            workspace.close();
+        }
+        dit.close();
+        folder.close();
+    }
+
+    @Override
+    public String toString() {
+        return "VideoModel(" + folder.name() + ", " + config.hidden() + " wide, " + config.depth() + " blocks, "
+                + config.frames() + "x" + config.height() + "x" + config.width() + ")";
+    }
+}
