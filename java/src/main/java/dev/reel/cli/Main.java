@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The {@code reel} command line. */
 @Command(name = "reel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Text-to-video generation on NVIDIA GPUs (and, slower, on the CPU).",
-        subcommands = {Main.Info.class})
+        subcommands = {Main.Info.class, Generate.class, Bench.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -23,7 +23,48 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line and returns its exit code (for tests and embedding). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The command line with Reel's error handling: one line on stderr and a documented exit code, no stack trace. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("reel: " + oneLine(e));
+            line.getErr().flush();
+            return exitCode(e);
+        });
+        cl.setParameterExceptionHandler((e, args) -> {
+            CommandLine line = e.getCommandLine();
+            line.getErr().println("reel: " + e.getMessage() + " (see 'reel " + line.getCommandName() + " --help')");
+            line.getErr().flush();
+            return ExitCodes.USAGE;
+        });
+        return cl;
+    }
+
+    static int exitCode(Throwable e) {
+        if (e instanceof Cli.UsageError || e instanceof IllegalArgumentException) {
+            return e instanceof dev.reel.model.ModelFormatException ? ExitCodes.MODEL : ExitCodes.USAGE;
+        }
+        if (e instanceof dev.reel.model.ModelFormatException) {
+            return ExitCodes.MODEL;
+        }
+        if (e instanceof Cli.IoError || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+            return ExitCodes.IO;
+        }
+        if (e instanceof java.util.concurrent.CancellationException) {
+            return ExitCodes.CANCELLED;
+        }
+        return ExitCodes.FAILED;
+    }
+
+    static String oneLine(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            m = e.getClass().getSimpleName();
+        }
+        return m.replace('\n', ' ').replace('\r', ' ');
     }
 
     @Override

@@ -15,23 +15,25 @@ final class PlannedSampler implements Sampler {
     private final double guidance;
     private final long seed;
     private final double initialSigma;
+    private final double initialAlpha;
     private final List<Evaluation> plan;
     private final String description;
     private int done;
     private Tensor memory;
     private boolean closed;
 
-    PlannedSampler(SamplerKind kind, NoiseSchedule schedule, int steps, PredictionType prediction, double guidance,
-            double rescale, double eta, long seed, String description) {
+    PlannedSampler(SamplerKind kind, NoiseSchedule schedule, int steps, int firstStep, PredictionType prediction,
+            double guidance, double rescale, double eta, long seed, String description) {
         this.kind = kind;
         this.steps = steps;
         this.guidance = guidance;
         this.seed = seed;
         this.description = description;
         List<Point> points = schedule.points(steps);
-        this.initialSigma = points.get(0).sigma();
+        this.initialSigma = points.get(firstStep).sigma();
+        this.initialAlpha = points.get(firstStep).alpha();
         List<Evaluation> evaluations = new ArrayList<>();
-        for (int i = 0; i < steps; i++) {
+        for (int i = firstStep; i < steps; i++) {
             Point t = points.get(i), s = points.get(i + 1);
             List<Update> updates;
             switch (kind) {
@@ -51,7 +53,7 @@ final class PlannedSampler implements Sampler {
                     updates = Samplers.heun(t, s, schedule.isFlow());
                     break;
                 default:
-                    updates = List.of(Samplers.dpmSolver2M(i == 0 ? null : points.get(i - 1), t, s, i == 0));
+                    updates = List.of(Samplers.dpmSolver2M(i == firstStep ? null : points.get(i - 1), t, s, i == firstStep));
                     break;
             }
             for (int j = 0; j < updates.size(); j++) {
@@ -111,6 +113,18 @@ final class PlannedSampler implements Sampler {
         if (initialSigma != 1) {
             SchedulerStep.builder().out(initialSigma, 0, 0, 0).build().apply(x, x, null, null, x, null);
         }
+    }
+
+    @Override
+    public void initialLatent(Tensor x, Tensor clean) {
+        if (x == null || clean == null) {
+            throw new IllegalArgumentException((x == null ? "x" : "clean") + " is null");
+        }
+        if (x.overlaps(clean)) {
+            throw new IllegalArgumentException("x and clean overlap");
+        }
+        Noise.fillNormal(x, seed, 0, 0);
+        SchedulerStep.builder().out(initialSigma, initialAlpha, 0, 0).build().apply(x, clean, null, null, x, null);
     }
 
     @Override

@@ -72,6 +72,13 @@ public interface Sampler extends AutoCloseable {
     void initialNoise(Tensor x);
 
     /**
+     * Fills {@code x} with the start of a video-to-video run: {@code α_0·clean + σ_0·ε}
+     * at the first planned point (see {@link Builder#strength}), ε from Philox stream 0
+     * of the seed. With strength 0 that is {@code clean} itself.
+     */
+    void initialLatent(Tensor x, Tensor clean);
+
+    /**
      * Takes the model's outputs at {@code x} and the current {@link #point()} and
      * advances {@code x} in place. {@code uncond} may be null when the guidance
      * scale is 1.
@@ -96,6 +103,7 @@ public interface Sampler extends AutoCloseable {
         private double rescale;
         private double eta = Double.NaN;
         private long seed;
+        private double strength = 1;
 
         private Builder(SamplerKind kind) {
             if (kind == null) {
@@ -165,19 +173,34 @@ public interface Sampler extends AutoCloseable {
         }
 
         /**
+         * Video-to-video: run only the last {@code round(strength·steps)} steps, starting
+         * from an input noised to that step's level with {@link #initialLatent}
+         * (1, the default: every step from pure noise; 0: no step, the input itself).
+         */
+        public Builder strength(double value) {
+            if (!(value >= 0 && value <= 1)) {
+                throw new IllegalArgumentException("strength must be in [0, 1], got " + value);
+            }
+            this.strength = value;
+            return this;
+        }
+
+        /**
          * Plans every evaluation. Throws {@link IllegalArgumentException} when the
          * prediction type cannot be used on the schedule (EPSILON where α = 0).
          */
         public Sampler build() {
-            return new PlannedSampler(kind, schedule, steps, prediction, guidance, rescale,
+            int first = steps - (int) Math.round(strength * steps);
+            return new PlannedSampler(kind, schedule, steps, first, prediction, guidance, rescale,
                     Double.isNaN(eta) ? 0 : eta, seed, toString());
         }
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "Sampler(%s, %s, steps=%d, prediction=%s, guidance=%s, rescale=%s%s, seed=%s)",
+            return String.format(Locale.ROOT, "Sampler(%s, %s, steps=%d, prediction=%s, guidance=%s, rescale=%s%s, seed=%s%s)",
                     kind, schedule, steps, prediction, guidance, rescale, kind == SamplerKind.DDIM
-                            ? ", eta=" + (Double.isNaN(eta) ? 0.0 : eta) : "", Long.toUnsignedString(seed));
+                            ? ", eta=" + (Double.isNaN(eta) ? 0.0 : eta) : "", Long.toUnsignedString(seed),
+                    strength == 1 ? "" : ", strength=" + strength);
         }
     }
 }

@@ -1,0 +1,221 @@
+package dev.reel.cli;
+
+import dev.reel.model.VideoModel;
+import dev.reel.pipeline.GeneratedVideo;
+import dev.reel.pipeline.GenerationRequest;
+import dev.reel.pipeline.Generator;
+import dev.reel.pipeline.Phase;
+import dev.reel.pipeline.Progress;
+import dev.reel.pipeline.ProgressListener;
+import dev.reel.sampling.SamplerKind;
+import dev.reel.video.FrameRate;
+import dev.reel.video.Video;
+import dev.reel.video.VideoFormat;
+import dev.reel.video.VideoWriter;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code reel generate}: text (or video) to video files. */
+@Command(name = "generate", sortOptions = false,
+        description = "Generate videos from a prompt with the embedded model (or --model) and write them as MP4, WebM, "
+                + "GIF or PNG frames.")
+final class Generate implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT",
+            description = "What to show, e.g. \"a red circle moving right\". Repeat for a batch of prompts.")
+    List<String> prompts;
+
+    @Option(names = "--negative", paramLabel = "TEXT", description = "Negative prompt (default: none).")
+    String negative = "";
+
+    @Option(names = "--seed", description = "Seed of the first video (default: ${DEFAULT-VALUE}).")
+    long seed = GenerationRequest.DEFAULT_SEED;
+
+    @Option(names = "--steps", description = "Sampler steps (default: the model's).")
+    Integer steps;
+
+    @Option(names = "--sampler", paramLabel = "NAME",
+            description = "euler, heun, dpm-solver-2m, ddim, ddpm or euler-ancestral (default: the model's).")
+    String sampler;
+
+    @Option(names = "--guidance", description = "Classifier-free guidance scale (default: the model's).")
+    Double guidance;
+
+    @Option(names = "--variations", description = "Videos per prompt, with seeds seed, seed+1, ... "
+            + "(files named by seed, plus a contact sheet).")
+    int variations = 1;
+
+    @Option(names = "--batch", description = "At most this many videos per batched forward (default: ${DEFAULT-VALUE}).")
+    int batch = GenerationRequest.DEFAULT_MAX_BATCH;
+
+    @Option(names = "--init", paramLabel = "FILE", description = "Start from this video or image (video-to-video).")
+    Path init;
+
+    @Option(names = "--strength", description = "How far --init is noised: 0 keeps it, 1 ignores it (default: 0.6).")
+    Double strength;
+
+    @Option(names = "--size", paramLabel = "WxH", description = "Output size (default: at least 256 pixels on the short side).")
+    String size;
+
+    @Option(names = "--fps", description = "Output frame rate (default: the model's).")
+    Double fps;
+
+    @Option(names = "--interpolate", description = "Make the frames of a higher --fps by motion interpolation.")
+    boolean interpolate;
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "mp4, webm, gif or png (default: from --out, else mp4).")
+    String format;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "PATH", description = "Output file (default: reel.mp4).")
+    Path out;
+
+    @Option(names = "--model", paramLabel = "FOLDER", description = "A reel-dit model folder (default: the embedded model).")
+    Path model;
+
+    @Option(names = "--backend", paramLabel = "cpu|cuda", description = "Where the model runs (default: cpu).")
+    String backend;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (backend != null && !backend.equalsIgnoreCase("cpu")) {
+            if (backend.equalsIgnoreCase("cuda")) {
+                throw new Cli.UsageError("--backend cuda: the model forward runs on the CPU in this version of Reel");
+            }
+            throw new Cli.UsageError("--backend must be cpu or cuda, got '" + backend + "'");
+        }
+        GenerationRequest request = request();
+        VideoFormat fmt = format(request);
+        Path target = out != null ? out : Path.of("reel." + (fmt == VideoFormat.PNG ? "frames" : fmt.extension()));
+        Cli.requireWritableParent(target);
+        VideoWriter writer = writer(fmt);
+
+        Progressbar progress = new Progressbar(err, quiet);
+        long start = System.nanoTime();
+        progress.onProgress(new Progress(Phase.LOAD, 0, 0, 0, 0, java.time.Duration.ZERO, null,
+                model == null ? "embedded model" : model.toString()));
+        try (VideoModel vm = model == null ? VideoModel.embedded() : VideoModel.load(model);
+             Generator generator = Generator.of(vm)) {
+            List<GeneratedVideo> videos = generator.generate(request, progress);
+            List<Path> written = new ArrayList<>();
+            for (GeneratedVideo v : videos) {
+                Path file = videos.size() == 1 ? target : Cli.numbered(target, fmt, v, request);
+                progress.onProgress(new Progress(Phase.WRITE, 0, 0, 0, 0, Progressbar.since(start), null, file.toString()));
+                writer.write(v.video(), file);
+                written.add(file);
+            }
+            if (request.variations() > 1) {
+                Path sheet = Cli.sibling(target, "contact.png");
+                List<Video> frames = new ArrayList<>();
+                List<Long> seeds = new ArrayList<>();
+                for (GeneratedVideo v : videos) {
+                    frames.add(v.video());
+                    seeds.add(v.seed());
+                }
+                ContactSheet.write(frames, seeds, 192, sheet);
+                written.add(sheet);
+            }
+            progress.done();
+            for (Path p : written) {
+                stdout.println(p.toAbsolutePath());
+            }
+            stdout.flush();
+            if (!quiet) {
+                err.printf(Locale.ROOT, "wrote %d file(s) in %.2f s: %s%n", written.size(),
+                        Progressbar.since(start).toMillis() / 1000.0, request);
+                err.flush();
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private GenerationRequest request() {
+        GenerationRequest.Builder b = GenerationRequest.builder().prompts(prompts).negativePrompt(negative).seed(seed)
+                .variations(variations).maxBatch(batch);
+        if (steps != null) {
+            b.steps(steps);
+        }
+        if (sampler != null) {
+            b.sampler(samplerOf(sampler));
+        }
+        if (guidance != null) {
+            b.guidance(guidance);
+        }
+        if (strength != null && init == null) {
+            throw new Cli.UsageError("--strength needs --init");
+        }
+        if (init != null) {
+            if (!Files.isReadable(init)) {
+                throw new Cli.IoError("--init " + init + ": no such readable file");
+            }
+            b.init(init, strength == null ? GenerationRequest.DEFAULT_STRENGTH : strength);
+        }
+        if (size != null) {
+            String[] wh = size.toLowerCase(Locale.ROOT).split("x");
+            try {
+                if (wh.length != 2) {
+                    throw new NumberFormatException();
+                }
+                b.size(Integer.parseInt(wh[0].trim()), Integer.parseInt(wh[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new Cli.UsageError("--size must be WIDTHxHEIGHT, e.g. 512x512, got '" + size + "'");
+            }
+        }
+        if (fps != null) {
+            b.fps(fps);
+        }
+        return b.build();
+    }
+
+    private VideoFormat format(GenerationRequest request) {
+        if (format != null) {
+            switch (format.toLowerCase(Locale.ROOT)) {
+                case "mp4": return VideoFormat.MP4;
+                case "webm": return VideoFormat.WEBM;
+                case "gif": return VideoFormat.GIF;
+                case "png": return VideoFormat.PNG;
+                default: throw new Cli.UsageError("--format must be mp4, webm, gif or png, got '" + format + "'");
+            }
+        }
+        return out == null ? VideoFormat.MP4 : VideoFormat.of(out);
+    }
+
+    private VideoWriter writer(VideoFormat fmt) {
+        VideoWriter.Builder w = VideoWriter.builder().format(fmt);
+        if (size != null) {
+            String[] wh = size.toLowerCase(Locale.ROOT).split("x");
+            w.size(Integer.parseInt(wh[0].trim()), Integer.parseInt(wh[1].trim()));
+        }
+        if (fps != null) {
+            w.frameRate(FrameRate.of(fps)).interpolate(interpolate);
+        }
+        return w.build();
+    }
+
+    static SamplerKind samplerOf(String name) {
+        String n = name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        if (n.equals("DPM") || n.equals("DPM_SOLVER") || n.equals("DPMSOLVER_2M")) {
+            n = "DPM_SOLVER_2M";
+        }
+        try {
+            return SamplerKind.valueOf(n);
+        } catch (IllegalArgumentException e) {
+            throw new Cli.UsageError("unknown sampler '" + name + "'; known: euler, heun, dpm-solver-2m, ddim, ddpm, "
+                    + "euler-ancestral");
+        }
+    }
+}
