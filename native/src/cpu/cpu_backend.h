@@ -14,6 +14,13 @@ struct Features {
 };
 const Features& features();
 
+// The instruction set a CPU kernel runs: the best the CPU has (avx512bf16 only
+// where the caller can use bf16 dot products), capped by REEL_CPU_ISA =
+// generic|avx2|avx512, read on every call, so that the AVX2 and portable paths
+// are tested on an AVX-512 machine. An unknown value leaves the best.
+enum class Isa { generic, avx2, avx512, avx512bf16 };
+Isa pick_isa(bool bf16);
+
 reel_status noise_normal(void* out, int32_t dtype, int64_t count, uint64_t seed, uint64_t stream_id,
                          uint64_t offset);
 reel_status convert(void* dst, int32_t dst_dtype, const void* src, int32_t src_dtype, int64_t count);
