@@ -195,6 +195,153 @@ reel_status check_aliasing(const char* call, const Buffer& output, const Buffer&
     return REEL_OK;
 }
 
+// ---- model layers: shared checks ----
+
+// A set of rows in memory: `rows` rows of `width` elements, `stride` elements
+// apart, of `elem` bytes each.
+struct Rows {
+    const char* name;
+    const void* ptr;
+    int64_t rows, width, stride;
+    const char* stride_name;  // for messages
+};
+
+// Bytes from the first element of r to one past its last; 0 when that exceeds
+// 2^62 (so that sums of extents cannot overflow either).
+int64_t rows_extent(const Rows& r, int64_t elem) {
+    if (r.rows == 0) return 0;
+    const __int128 bytes = (static_cast<__int128>(r.rows - 1) * r.stride + r.width) * elem;
+    return bytes > (int64_t{1} << 62) ? 0 : static_cast<int64_t>(bytes);
+}
+
+// Whether two row sets share a byte. Exact when they step alike (equal
+// strides, or one row against rows whose stride the row fits in), so that
+// interleaved column slices of one buffer are told apart; otherwise whether
+// their spans meet.
+bool rows_meet(const Rows& a, const Rows& b, int64_t elem) {
+    const __int128 pa = static_cast<__int128>(reinterpret_cast<uintptr_t>(a.ptr));
+    const __int128 pb = static_cast<__int128>(reinterpret_cast<uintptr_t>(b.ptr));
+    const __int128 ea = pa + rows_extent(a, elem), eb = pb + rows_extent(b, elem);
+    if (!(pa < eb && pb < ea)) return false;
+    if (a.rows == 1 && b.rows == 1) return true;
+    const int64_t stride = a.rows == 1 ? b.stride : a.stride;
+    if ((a.rows > 1 && a.stride != stride) || (b.rows > 1 && b.stride != stride) || a.width > stride ||
+        b.width > stride) {
+        return true;
+    }
+    // Bytes of a: i*S + [0, A), of b: delta + j*S + [0, Bw). With delta = q*S + m
+    // (0 <= m < S) they meet iff (m < A and some i - j = q) or (S - m < Bw and
+    // some i - j = q + 1), i in [0, a.rows), j in [0, b.rows).
+    const __int128 S = static_cast<__int128>(stride) * elem, A = static_cast<__int128>(a.width) * elem,
+                   Bw = static_cast<__int128>(b.width) * elem;
+    const __int128 delta = pb - pa;
+    __int128 q = delta / S, m = delta % S;
+    if (m < 0) {
+        m += S;
+        q -= 1;
+    }
+    const auto rows_reach = [&](__int128 diff) { return diff <= a.rows - 1 && diff >= -(b.rows - 1); };
+    return (m < A && rows_reach(q)) || (S - m < Bw && rows_reach(q + 1));
+}
+
+// A row set's pointer and layout: not NULL, stride >= width, extent <= 2^62.
+reel_status check_rows(const char* call, const Rows& r, int64_t elem) {
+    if (r.ptr == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s is NULL", call, r.name);
+    if (r.stride < r.width) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s must be >= %lld, got %lld", call, r.stride_name,
+                    static_cast<long long>(r.width), static_cast<long long>(r.stride));
+    }
+    if (r.rows > 0 && rows_extent(r, elem) == 0) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the extent of %s exceeds 2^62 bytes", call, r.name);
+    }
+    return REEL_OK;
+}
+
+// An output against an input: the same rows (in place, where allowed) or no
+// shared element.
+reel_status check_output(const char* call, const Rows& out, const Rows& in, bool in_place_ok, int64_t elem) {
+    if (in.ptr == nullptr || out.rows == 0 || in.rows == 0) return REEL_OK;
+    if (in_place_ok && out.ptr == in.ptr && out.stride == in.stride && out.rows == in.rows && out.width == in.width) {
+        return REEL_OK;
+    }
+    if (rows_meet(out, in, elem)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s and %s overlap%s", call, out.name, in.name,
+                    in_place_ok ? " partially (in place needs the same address and stride)" : "");
+    }
+    return REEL_OK;
+}
+
+reel_status check_optional_rows(const char* call, const Rows& r, int64_t elem) {
+    return r.ptr == nullptr ? REEL_OK : check_rows(call, r, elem);
+}
+
+reel_status check_size(const char* call, const char* name, int64_t value, int64_t min) {
+    if (value < min || value > (int64_t{1} << 40)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s must be in [%lld, 2^40], got %lld", call, name,
+                    static_cast<long long>(min), static_cast<long long>(value));
+    }
+    return REEL_OK;
+}
+
+// rows_per_group (or bias_rows, positions) >= 1 and dividing rows.
+reel_status check_divides(const char* call, const char* name, int64_t value, int64_t rows) {
+    if (value < 1 || (rows > 0 && rows % value != 0)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s must be >= 1 and divide rows %lld, got %lld", call, name,
+                    static_cast<long long>(rows), static_cast<long long>(value));
+    }
+    return REEL_OK;
+}
+
+reel_status check_eps(const char* call, float eps) {
+    if (!(eps >= 0.0f) || !std::isfinite(eps)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: eps must be finite and >= 0, got %g", call, static_cast<double>(eps));
+    }
+    return REEL_OK;
+}
+
+reel_status check_layer_dtype(const char* call, int32_t dtype) {
+    if (!valid_dtype(dtype)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: unknown dtype %d", call, dtype);
+    return REEL_OK;
+}
+
+reel_status not_on_cuda(const char* call) {
+    return fail(REEL_ERR_UNSUPPORTED, "%s: not yet implemented on CUDA", call);
+}
+
+reel_status check_patch(const char* call, int32_t device, const reel_patch_params* p, const void* src, const void* dst) {
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (reel_status s = check_layer_dtype(call, p->dtype)) return s;
+    const struct {
+        const char* name;
+        int64_t value;
+    } sizes[] = {{"batch", p->batch},   {"channels", p->channels}, {"frames", p->frames},   {"height", p->height},
+                 {"width", p->width},   {"patch_t", p->patch_t},   {"patch_h", p->patch_h}, {"patch_w", p->patch_w}};
+    for (const auto& sz : sizes) {
+        if (reel_status s = check_size(call, sz.name, sz.value, 1)) return s;
+    }
+    const struct {
+        char axis;
+        int64_t size, patch;
+    } axes[] = {{'t', p->frames, p->patch_t}, {'h', p->height, p->patch_h}, {'w', p->width, p->patch_w}};
+    for (const auto& a : axes) {
+        if (a.size % a.patch != 0) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: patch_%c %lld does not divide the video's %lld", call, a.axis,
+                        static_cast<long long>(a.patch), static_cast<long long>(a.size));
+        }
+    }
+    const __int128 bytes = static_cast<__int128>(p->batch) * p->channels * p->frames * p->height * p->width *
+                           dtype_size(p->dtype);
+    if (bytes > (int64_t{1} << 62)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the video exceeds 2^62 bytes", call);
+    if (src == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: src is NULL", call);
+    if (dst == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: dst is NULL", call);
+    if (overlaps(src, static_cast<int64_t>(bytes), dst, static_cast<int64_t>(bytes))) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: src and dst overlap", call);
+    }
+    if (device >= 0) return not_on_cuda(call);
+    return REEL_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -405,6 +552,222 @@ reel_status reel_scheduler_step(int32_t device, void* stream, const reel_step_pa
         if (device >= 0) return cuda::scheduler_step(device, stream, *p, x, cond, uncond, prev, out, aux);
         return cpu::scheduler_step(*p, x, cond, uncond, prev, out, aux);
     });
+}
+
+reel_status reel_layer_norm(int32_t device, void* stream, const reel_norm_params* p, const void* x,
+                            const void* weight, const void* bias, const void* shift, const void* scale, void* out) {
+    const char* call = "reel_layer_norm";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (reel_status s = check_layer_dtype(call, p->dtype)) return s;
+    if (reel_status s = check_size(call, "rows", p->rows, 0)) return s;
+    if (reel_status s = check_size(call, "dim", p->dim, 1)) return s;
+    if (reel_status s = check_eps(call, p->eps)) return s;
+    const bool modulated = shift != nullptr || scale != nullptr;
+    if (modulated) {
+        if (reel_status s = check_divides(call, "rows_per_group", p->rows_per_group, p->rows)) return s;
+    }
+    if (p->rows == 0) return REEL_OK;
+    const int64_t elem = dtype_size(p->dtype);
+    const int64_t groups = modulated ? p->rows / p->rows_per_group : 1;
+    const Rows o{"out", out, p->rows, p->dim, p->out_stride, "out_stride"};
+    const Rows xs{"x", x, p->rows, p->dim, p->x_stride, "x_stride"};
+    const Rows tables[] = {{"weight", weight, 1, p->dim, p->dim, "dim"},
+                           {"bias", bias, 1, p->dim, p->dim, "dim"},
+                           {"shift", shift, groups, p->dim, p->mod_stride, "mod_stride"},
+                           {"scale", scale, groups, p->dim, p->mod_stride, "mod_stride"}};
+    if (reel_status s = check_rows(call, o, elem)) return s;
+    if (reel_status s = check_rows(call, xs, elem)) return s;
+    if (reel_status s = check_output(call, o, xs, true, elem)) return s;
+    for (const Rows& t : tables) {
+        if (reel_status s = check_optional_rows(call, t, elem)) return s;
+        if (reel_status s = check_output(call, o, t, false, elem)) return s;
+    }
+    if (device >= 0) return not_on_cuda(call);
+    return guarded(call, [&] { return cpu::layer_norm(*p, x, weight, bias, shift, scale, out); });
+}
+
+reel_status reel_rms_norm(int32_t device, void* stream, const reel_rms_params* p, const void* x, const void* weight,
+                          void* out) {
+    const char* call = "reel_rms_norm";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (reel_status s = check_layer_dtype(call, p->dtype)) return s;
+    if (reel_status s = check_size(call, "rows", p->rows, 0)) return s;
+    if (reel_status s = check_size(call, "heads", p->heads, 1)) return s;
+    if (reel_status s = check_size(call, "head_dim", p->head_dim, 1)) return s;
+    if (static_cast<__int128>(p->heads) * p->head_dim > (int64_t{1} << 40)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: heads*head_dim exceeds 2^40", call);
+    }
+    if (reel_status s = check_eps(call, p->eps)) return s;
+    if (p->rows == 0) return REEL_OK;
+    const int64_t elem = dtype_size(p->dtype), width = p->heads * p->head_dim;
+    const Rows o{"out", out, p->rows, width, p->out_stride, "out_stride"};
+    const Rows xs{"x", x, p->rows, width, p->x_stride, "x_stride"};
+    const Rows ws{"weight", weight, 1, p->head_dim, p->head_dim, "head_dim"};
+    if (reel_status s = check_rows(call, o, elem)) return s;
+    if (reel_status s = check_rows(call, xs, elem)) return s;
+    if (reel_status s = check_optional_rows(call, ws, elem)) return s;
+    if (reel_status s = check_output(call, o, xs, true, elem)) return s;
+    if (reel_status s = check_output(call, o, ws, false, elem)) return s;
+    if (device >= 0) return not_on_cuda(call);
+    return guarded(call, [&] { return cpu::rms_norm(*p, x, weight, out); });
+}
+
+reel_status reel_bias_act(int32_t device, void* stream, const reel_bias_act_params* p, const void* x,
+                          const void* bias, void* out) {
+    const char* call = "reel_bias_act";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (reel_status s = check_layer_dtype(call, p->dtype)) return s;
+    if (p->act < REEL_ACT_NONE || p->act > REEL_ACT_SILU) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: unknown activation %d", call, p->act);
+    }
+    if (reel_status s = check_size(call, "rows", p->rows, 0)) return s;
+    if (reel_status s = check_size(call, "dim", p->dim, 1)) return s;
+    if (bias != nullptr) {
+        if (reel_status s = check_divides(call, "bias_rows", p->bias_rows, p->rows)) return s;
+    }
+    if (p->rows == 0) return REEL_OK;
+    const int64_t elem = dtype_size(p->dtype);
+    const Rows o{"out", out, p->rows, p->dim, p->out_stride, "out_stride"};
+    const Rows xs{"x", x, p->rows, p->dim, p->x_stride, "x_stride"};
+    const Rows bs{"bias", bias, bias != nullptr ? p->bias_rows : 1, p->dim, p->dim, "dim"};
+    if (reel_status s = check_rows(call, o, elem)) return s;
+    if (reel_status s = check_rows(call, xs, elem)) return s;
+    if (reel_status s = check_optional_rows(call, bs, elem)) return s;
+    if (reel_status s = check_output(call, o, xs, true, elem)) return s;
+    if (reel_status s = check_output(call, o, bs, false, elem)) return s;
+    if (device >= 0) return not_on_cuda(call);
+    return guarded(call, [&] { return cpu::bias_act(*p, x, bias, out); });
+}
+
+reel_status reel_residual(int32_t device, void* stream, const reel_residual_params* p, void* x, const void* y,
+                          const void* bias, const void* gate) {
+    const char* call = "reel_residual";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (reel_status s = check_layer_dtype(call, p->dtype)) return s;
+    if (reel_status s = check_size(call, "rows", p->rows, 0)) return s;
+    if (reel_status s = check_size(call, "dim", p->dim, 1)) return s;
+    if (gate != nullptr) {
+        if (reel_status s = check_divides(call, "rows_per_group", p->rows_per_group, p->rows)) return s;
+    }
+    if (p->rows == 0) return REEL_OK;
+    const int64_t elem = dtype_size(p->dtype);
+    const Rows xs{"x", x, p->rows, p->dim, p->x_stride, "x_stride"};
+    const Rows ys{"y", y, p->rows, p->dim, p->y_stride, "y_stride"};
+    const Rows bs{"bias", bias, 1, p->dim, p->dim, "dim"};
+    const Rows gs{"gate", gate, gate != nullptr ? p->rows / p->rows_per_group : 1, p->dim, p->gate_stride, "gate_stride"};
+    if (reel_status s = check_rows(call, xs, elem)) return s;
+    if (reel_status s = check_rows(call, ys, elem)) return s;
+    if (reel_status s = check_optional_rows(call, bs, elem)) return s;
+    if (reel_status s = check_optional_rows(call, gs, elem)) return s;
+    if (reel_status s = check_output(call, xs, ys, true, elem)) return s;
+    if (reel_status s = check_output(call, xs, bs, false, elem)) return s;
+    if (reel_status s = check_output(call, xs, gs, false, elem)) return s;
+    if (device >= 0) return not_on_cuda(call);
+    return guarded(call, [&] { return cpu::residual(*p, x, y, bias, gate); });
+}
+
+reel_status reel_patchify(int32_t device, void* stream, const reel_patch_params* p, const void* src, void* dst) {
+    if (reel_status s = check_patch("reel_patchify", device, p, src, dst)) return s;
+    return guarded("reel_patchify", [&] { return cpu::patchify(*p, src, dst); });
+}
+
+reel_status reel_unpatchify(int32_t device, void* stream, const reel_patch_params* p, const void* src, void* dst) {
+    if (reel_status s = check_patch("reel_unpatchify", device, p, src, dst)) return s;
+    return guarded("reel_unpatchify", [&] { return cpu::unpatchify(*p, src, dst); });
+}
+
+reel_status reel_timestep_embedding(int32_t device, void* stream, int32_t dtype, int64_t batch, int64_t dim,
+                                    double scale, const float* t, void* out) {
+    const char* call = "reel_timestep_embedding";
+    if (reel_status s = check_target(device, call)) return s;
+    if (reel_status s = check_layer_dtype(call, dtype)) return s;
+    if (reel_status s = check_size(call, "batch", batch, 1)) return s;
+    if (reel_status s = check_size(call, "dim", dim, 2)) return s;
+    if (dim % 2 != 0) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: dim must be even, got %lld", call, static_cast<long long>(dim));
+    if (!std::isfinite(scale) || !std::isfinite(static_cast<float>(scale))) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: scale is not a finite fp32 value (%g)", call, scale);
+    }
+    const Rows o{"out", out, batch, dim, dim, "dim"};
+    if (reel_status s = check_rows(call, o, dtype_size(dtype))) return s;
+    if (t == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: t is NULL", call);
+    if (overlaps(out, rows_extent(o, dtype_size(dtype)), t, batch * 4)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and t overlap", call);
+    }
+    if (device >= 0) return not_on_cuda(call);
+    return guarded(call, [&] { return cpu::timestep_embedding(dtype, batch, dim, scale, t, out); });
+}
+
+reel_status reel_embedding(int32_t device, void* stream, const reel_embedding_params* p, const int64_t* ids,
+                           const void* table, const void* pos, void* out) {
+    const char* call = "reel_embedding";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (reel_status s = check_layer_dtype(call, p->dtype)) return s;
+    if (reel_status s = check_size(call, "rows", p->rows, 0)) return s;
+    if (reel_status s = check_size(call, "dim", p->dim, 1)) return s;
+    if (reel_status s = check_size(call, "vocab", p->vocab, 1)) return s;
+    if (pos != nullptr) {
+        if (reel_status s = check_divides(call, "positions", p->positions, p->rows)) return s;
+    }
+    if (!std::isfinite(p->scale)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: scale must be finite, got %g", call, static_cast<double>(p->scale));
+    }
+    if (p->rows == 0) return REEL_OK;
+    const int64_t elem = dtype_size(p->dtype);
+    const Rows o{"out", out, p->rows, p->dim, p->dim, "dim"};
+    const Rows tb{"table", table, p->vocab, p->dim, p->dim, "dim"};
+    const Rows ps{"pos", pos, pos != nullptr ? p->positions : 1, p->dim, p->dim, "dim"};
+    if (reel_status s = check_rows(call, o, elem)) return s;
+    if (reel_status s = check_rows(call, tb, elem)) return s;
+    if (reel_status s = check_optional_rows(call, ps, elem)) return s;
+    if (ids == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: ids is NULL", call);
+    if (p->rows > (int64_t{1} << 40)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: rows exceeds 2^40", call);
+    if (reel_status s = check_output(call, o, tb, false, elem)) return s;
+    if (reel_status s = check_output(call, o, ps, false, elem)) return s;
+    if (overlaps(out, rows_extent(o, elem), ids, p->rows * 8)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and ids overlap", call);
+    if (device >= 0) return not_on_cuda(call);
+    for (int64_t r = 0; r < p->rows; ++r) {
+        if (ids[r] < 0 || ids[r] >= p->vocab) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: ids[%lld] = %lld is outside [0, %lld)", call,
+                        static_cast<long long>(r), static_cast<long long>(ids[r]), static_cast<long long>(p->vocab));
+        }
+    }
+    return guarded(call, [&] { return cpu::embedding(*p, ids, table, pos, out); });
+}
+
+reel_status reel_masked_mean(int32_t device, void* stream, int32_t dtype, int64_t batch, int64_t len, int64_t dim,
+                             const void* x, const int64_t* lengths, void* out) {
+    const char* call = "reel_masked_mean";
+    if (reel_status s = check_target(device, call)) return s;
+    if (reel_status s = check_layer_dtype(call, dtype)) return s;
+    if (reel_status s = check_size(call, "batch", batch, 1)) return s;
+    if (reel_status s = check_size(call, "len", len, 1)) return s;
+    if (reel_status s = check_size(call, "dim", dim, 1)) return s;
+    const int64_t elem = dtype_size(dtype);
+    if (static_cast<__int128>(batch) * len > (int64_t{1} << 40)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: batch*len exceeds 2^40", call);
+    }
+    const Rows xs{"x", x, batch * len, dim, dim, "dim"};
+    const Rows o{"out", out, batch, dim, dim, "dim"};
+    if (reel_status s = check_rows(call, xs, elem)) return s;
+    if (reel_status s = check_rows(call, o, elem)) return s;
+    if (lengths == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: lengths is NULL", call);
+    if (reel_status s = check_output(call, o, xs, false, elem)) return s;
+    if (overlaps(out, rows_extent(o, elem), lengths, batch * 8)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and lengths overlap", call);
+    }
+    if (device >= 0) return not_on_cuda(call);
+    for (int64_t b = 0; b < batch; ++b) {
+        if (lengths[b] < 1 || lengths[b] > len) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: lengths[%lld] = %lld is outside [1, %lld]", call,
+                        static_cast<long long>(b), static_cast<long long>(lengths[b]), static_cast<long long>(len));
+        }
+    }
+    return guarded(call, [&] { return cpu::masked_mean(dtype, batch, len, dim, x, lengths, out); });
 }
 
 }  // extern "C"

@@ -287,6 +287,234 @@ REEL_API reel_status reel_scheduler_step(int32_t device, void* stream, const ree
                                          const void* x, const void* cond, const void* uncond,
                                          const void* prev, void* out, void* aux);
 
+/* ---- model layers ----------------------------------------------------- */
+/*
+ * The non-GEMM layers of a diffusion transformer (tools/reel/architecture.md):
+ * normalisations with adaLN modulation, bias + activation, the gated residual,
+ * spacetime patchify, timestep and token embeddings, the masked mean. Every
+ * call is one pass over its data: one read of each input element, one write
+ * of each output element, no allocation.
+ *
+ * Common rules:
+ *  - Matrices are `rows` rows of `dim` contiguous elements, row r of X at
+ *    X + r*X_stride (element strides, X_stride >= dim); a per-row table (bias,
+ *    weight) is contiguous.
+ *  - In place: where a call says so, the output may be the input itself (the
+ *    same address and the same stride); otherwise, and for every other pair of
+ *    buffers, they must not share an element (partial overlap is
+ *    REEL_ERR_INVALID_ARGUMENT). Interleaved column slices of one wider buffer
+ *    with the same stride do not share elements and are accepted.
+ *  - Optional inputs are NULL for their neutral value (a weight or gate of 1, a
+ *    bias, shift or scale of 0); a field that only an absent input uses is
+ *    ignored.
+ *  - Groups: an adaLN table (shift, scale, gate) has one row per group of
+ *    rows_per_group consecutive rows (the tokens of one sample); row r uses
+ *    table row g = r / rows_per_group at table + g*stride. rows_per_group >= 1
+ *    divides rows.
+ *  - rows = 0 is a valid call that does nothing.
+ *  - Arithmetic is fp32, each operation rounded to nearest, with the fused
+ *    multiply-adds named below (fma(a, b, c) = a*b + c rounded once) and no
+ *    other contraction; the CPU's instruction sets give the same bits except
+ *    in the order of the double-precision sums. Reductions (means, variances)
+ *    are sums in double precision, rounded to float once at the end.
+ *  - Storage: the CPU backend runs REEL_F32 (patchify/unpatchify: every dtype);
+ *    another dtype is REEL_ERR_UNSUPPORTED. The CUDA backend does not run these
+ *    calls yet (REEL_ERR_UNSUPPORTED, "not yet implemented on CUDA"); its
+ *    kernels are to follow this contract, sharing the per-element arithmetic in
+ *    kernels/nn/nn_math.inc.
+ *  - The CPU backend ignores `stream` and returns when the result is written.
+ */
+
+/* Activation of reel_bias_act. GELU_TANH is the tanh approximation
+ * 0.5*x*(1 + tanh(sqrt(2/pi)*(x + 0.044715*x^3))); SILU is x*sigmoid(x). */
+typedef enum reel_activation {
+    REEL_ACT_NONE = 0,
+    REEL_ACT_GELU_TANH = 1,
+    REEL_ACT_SILU = 2
+} reel_activation;
+
+/*
+ * reel_layer_norm: LayerNorm over each row, with an optional affine and an
+ * optional adaLN modulation:
+ *   mean = sum(x)/dim, var = sum((x - mean)^2)/dim       (double; biased)
+ *   m = (float)mean, m_lo = (float)(mean - m), rstd = (float)(1/sqrt(var + eps))
+ *   y = ((x - m) - m_lo) * rstd
+ *   y = fma(y, weight[c], bias[c])                           affine
+ *   y = fma(y, 1 + scale[g*mod_stride + c], shift[g*mod_stride + c])  modulation
+ * (m_lo keeps y accurate when the mean is large against the spread). weight,
+ * bias, shift, scale are each optional; with shift and scale absent,
+ * rows_per_group and mod_stride are ignored. This is LN_affine(x) and
+ * LN(x)*(1 + scale) + shift with shift and scale column slices of an adaLN
+ * output [B, 6D] (mod_stride = 6D, rows_per_group = tokens per sample).
+ * In place allowed (out = x).
+ */
+typedef struct reel_norm_params {
+    int32_t dtype;          /* reel_dtype of x, weight, bias, shift, scale, out */
+    int64_t rows;           /* >= 0 */
+    int64_t dim;            /* >= 1, the normalised axis */
+    int64_t x_stride;       /* >= dim */
+    int64_t out_stride;     /* >= dim */
+    int64_t rows_per_group; /* rows per shift/scale row: >= 1, divides rows */
+    int64_t mod_stride;     /* elements between shift/scale rows: >= dim */
+    float eps;              /* finite, >= 0 */
+} reel_norm_params;
+
+REEL_API reel_status reel_layer_norm(int32_t device, void* stream, const reel_norm_params* p, const void* x,
+                                     const void* weight, const void* bias, const void* shift,
+                                     const void* scale, void* out);
+
+/*
+ * reel_rms_norm: RMSNorm over each of `heads` segments of head_dim elements of
+ * a row: element (r, h, c) of x is at x[r*x_stride + h*head_dim + c] (out
+ * likewise with out_stride), and
+ *   ms = sum over c of x^2 / head_dim (double), rstd = (float)(1/sqrt(ms + eps))
+ *   y = (x * rstd) * weight[c]
+ * with weight [head_dim] shared by the heads (NULL: 1). This is the per-head
+ * QK-norm inside a packed qkv buffer [rows, 3, heads, d] (x at the q or the k
+ * third, x_stride = out_stride = 3*heads*d). In place allowed (out = x).
+ */
+typedef struct reel_rms_params {
+    int32_t dtype;      /* reel_dtype of x, weight, out */
+    int64_t rows;       /* >= 0 */
+    int64_t heads;      /* >= 1 */
+    int64_t head_dim;   /* >= 1 */
+    int64_t x_stride;   /* >= heads*head_dim */
+    int64_t out_stride; /* >= heads*head_dim */
+    float eps;          /* finite, >= 0 */
+} reel_rms_params;
+
+REEL_API reel_status reel_rms_norm(int32_t device, void* stream, const reel_rms_params* p, const void* x,
+                                   const void* weight, void* out);
+
+/*
+ * reel_bias_act: out[r, c] = act(x[r, c] + bias[(r % bias_rows)*dim + c]).
+ * bias_rows = 1 is a plain bias [dim]; bias_rows = N adds a per-token table
+ * [N, dim] (a position embedding) to every sample of N rows; bias_rows >= 1
+ * divides rows (ignored without a bias). The activation, from v = x + bias:
+ *   NONE       v
+ *   SILU       v * sigmoid(v)
+ *   GELU_TANH  v * sigmoid(z), z = v*(a + b*v^2), a = 2*sqrt(2/pi), b = a*0.044715
+ * using 0.5*(1 + tanh(u)) = sigmoid(2u): the tanh form exactly, without the
+ * cancellation of 1 + tanh(u) for negative v. sigmoid(z)*v is computed as
+ * v/(1 + e) for z >= 0 and (v*e)/(1 + e) for z < 0, e = exp(-|z|), with an exp
+ * accurate to about 1 ulp (kernels/nn/nn_math.inc); a result that is a normal
+ * float is within a few ulp of the exact value of the formula at fp32 z (the
+ * native test states the measured bound). In place allowed (out = x).
+ */
+typedef struct reel_bias_act_params {
+    int32_t dtype;      /* reel_dtype of x, bias, out */
+    int32_t act;        /* reel_activation */
+    int64_t rows;       /* >= 0 */
+    int64_t dim;        /* >= 1 */
+    int64_t bias_rows;  /* >= 1, divides rows */
+    int64_t x_stride;   /* >= dim */
+    int64_t out_stride; /* >= dim */
+} reel_bias_act_params;
+
+REEL_API reel_status reel_bias_act(int32_t device, void* stream, const reel_bias_act_params* p, const void* x,
+                                   const void* bias, void* out);
+
+/*
+ * reel_residual: the gated residual of adaLN-Zero with the projection's bias
+ * folded in, in place on x:
+ *   x[r, c] = fma(gate[g*gate_stride + c], y[r, c] + bias[c], x[r, c])
+ * g = r / rows_per_group; gate NULL: 1 (rows_per_group and gate_stride
+ * ignored), bias NULL: 0. y may be x itself (same address and stride).
+ */
+typedef struct reel_residual_params {
+    int32_t dtype;          /* reel_dtype of x, y, bias, gate */
+    int64_t rows;           /* >= 0 */
+    int64_t dim;            /* >= 1 */
+    int64_t x_stride;       /* >= dim */
+    int64_t y_stride;       /* >= dim */
+    int64_t rows_per_group; /* rows per gate row: >= 1, divides rows */
+    int64_t gate_stride;    /* elements between gate rows: >= dim */
+} reel_residual_params;
+
+REEL_API reel_status reel_residual(int32_t device, void* stream, const reel_residual_params* p, void* x,
+                                   const void* y, const void* bias, const void* gate);
+
+/*
+ * reel_patchify / reel_unpatchify: a video [B, C, T, H, W] (contiguous) and
+ * its tokens [B, N, P] (contiguous), patches (pt, ph, pw) dividing (T, H, W):
+ * grid (Tg, Hg, Wg) = (T/pt, H/ph, W/pw), N = Tg*Hg*Wg tokens t-major
+ * (n = (t*Hg + h)*Wg + w), P = C*pt*ph*pw; entry ((c*pt + dt)*ph + dh)*pw + dw
+ * of token (t, h, w) of sample b is video[b, c, t*pt + dt, h*ph + dh, w*pw + dw].
+ * Unpatchify is the exact inverse. A pure copy: every dtype, bit exact; src
+ * and dst must not overlap.
+ */
+typedef struct reel_patch_params {
+    int32_t dtype;     /* reel_dtype of src and dst */
+    int64_t batch;     /* B >= 1 */
+    int64_t channels;  /* C >= 1 */
+    int64_t frames;    /* T >= 1 */
+    int64_t height;    /* H >= 1 */
+    int64_t width;     /* W >= 1 */
+    int64_t patch_t;   /* pt >= 1, divides T */
+    int64_t patch_h;   /* ph >= 1, divides H */
+    int64_t patch_w;   /* pw >= 1, divides W */
+} reel_patch_params;
+
+/* video [B, C, T, H, W] -> tokens [B, N, P] */
+REEL_API reel_status reel_patchify(int32_t device, void* stream, const reel_patch_params* p, const void* src,
+                                   void* dst);
+/* tokens [B, N, P] -> video [B, C, T, H, W] */
+REEL_API reel_status reel_unpatchify(int32_t device, void* stream, const reel_patch_params* p, const void* src,
+                                     void* dst);
+
+/*
+ * reel_timestep_embedding: the sinusoidal embedding of a timestep per sample,
+ * out [batch, dim] (dim even, half = dim/2), t [batch] fp32 where the call
+ * runs. As PyTorch computes it in float32 (tools/reel/model.py), every step
+ * rounded to float:
+ *   freq_j = (float)exp((double)(((float)-ln(10000) * (float)j) / (float)half))
+ *   arg_bj = ((float)scale * t[b]) * freq_j
+ *   out[b, j] = (float)cos((double)arg_bj), out[b, half + j] = (float)sin((double)arg_bj)
+ * (cosines first). exp, cos and sin are evaluated in double and rounded once,
+ * so each is within an ulp of PyTorch's float functions, whose exp is not
+ * always correctly rounded: where a frequency differs by that ulp, the output
+ * differs by the change of cos/sin under one ulp of the argument (up to 3e-5
+ * at arguments near 1000; 87% of outputs are bit-identical with PyTorch 1.13).
+ * scale is finite as a float; out must not overlap t.
+ */
+REEL_API reel_status reel_timestep_embedding(int32_t device, void* stream, int32_t dtype, int64_t batch,
+                                             int64_t dim, double scale, const float* t, void* out);
+
+/*
+ * reel_embedding: token embedding with a position table,
+ *   out[r, :] = fma(table[ids[r], :], scale, pos[(r % positions), :])
+ * table [vocab, dim], pos [positions, dim] (NULL: 0; positions >= 1 divides
+ * rows, ignored without pos), out [rows, dim], all contiguous; ids [rows] int64
+ * where the call runs. The text encoder's u = tok_embed[id]*sqrt(D) +
+ * pos_embed[position] with rows = B*L, positions = L. Every id must be in
+ * [0, vocab): the CPU checks them all before writing anything (an id outside
+ * is REEL_ERR_INVALID_ARGUMENT naming the row and the id); a device backend,
+ * which cannot read ids before the launch, writes NaN to such a row. out must
+ * not overlap an input.
+ */
+typedef struct reel_embedding_params {
+    int32_t dtype;     /* reel_dtype of table, pos, out */
+    int64_t rows;      /* >= 0 */
+    int64_t dim;       /* >= 1 */
+    int64_t vocab;     /* >= 1 */
+    int64_t positions; /* >= 1, divides rows */
+    float scale;       /* finite */
+} reel_embedding_params;
+
+REEL_API reel_status reel_embedding(int32_t device, void* stream, const reel_embedding_params* p,
+                                    const int64_t* ids, const void* table, const void* pos, void* out);
+
+/*
+ * reel_masked_mean: out[b, :] = the mean of rows 0 .. lengths[b]-1 of sample b
+ * of x [batch, len, dim] (contiguous; out [batch, dim]), the sum in double
+ * rounded once after the division. lengths [batch] int64 where the call runs,
+ * each in [1, len]: the CPU checks them before writing anything (outside is
+ * REEL_ERR_INVALID_ARGUMENT naming b); a device backend writes NaN to such a
+ * sample's row. out must not overlap x or lengths.
+ */
+REEL_API reel_status reel_masked_mean(int32_t device, void* stream, int32_t dtype, int64_t batch, int64_t len,
+                                      int64_t dim, const void* x, const int64_t* lengths, void* out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -80,18 +80,6 @@ PackCache& pack_cache() {
 
 namespace {
 
-Isa pick_isa(bool bf16) {
-    const Features& f = features();
-    Isa best = f.avx512_bf16 && bf16 ? Isa::avx512bf16 : f.avx512f ? Isa::avx512 : f.avx2 ? Isa::avx2 : Isa::generic;
-    const char* cap = std::getenv("REEL_CPU_ISA");
-    if (cap == nullptr || *cap == '\0') return best;
-    const Isa wanted = std::strcmp(cap, "generic") == 0 ? Isa::generic
-                       : std::strcmp(cap, "avx2") == 0  ? Isa::avx2
-                       : std::strcmp(cap, "avx512") == 0 ? Isa::avx512
-                                                         : best;
-    return static_cast<int>(wanted) < static_cast<int>(best) ? wanted : best;
-}
-
 void rope_table(const Problem& pr, int axis, int64_t positions, float offset, std::vector<float>& cs,
                 std::vector<float>& sn) {
     const int dim = pr.rope_dim[axis], half = dim / 2;

@@ -45,10 +45,6 @@ struct Problem {
     std::vector<float> rope_cos[3], rope_sin[3];
 };
 
-// Which instruction set the kernels use; REEL_CPU_ISA=avx2|generic caps it (so
-// the AVX2 and portable paths can be tested on an AVX-512 machine).
-enum class Isa { generic, avx2, avx512, avx512bf16 };
-
 reel_status run_avx512(const Problem& pr);
 reel_status run_avx512bf16(const Problem& pr);
 reel_status run_avx2(const Problem& pr);

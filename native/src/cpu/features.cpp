@@ -1,3 +1,6 @@
+#include <cstdlib>
+#include <cstring>
+
 #include "cpu_backend.h"
 
 namespace reel {
@@ -14,6 +17,18 @@ const Features& features() {
         return r;
     }();
     return f;
+}
+
+Isa pick_isa(bool bf16) {
+    const Features& f = features();
+    const Isa best = f.avx512_bf16 && bf16 ? Isa::avx512bf16 : f.avx512f ? Isa::avx512 : f.avx2 ? Isa::avx2 : Isa::generic;
+    const char* cap = std::getenv("REEL_CPU_ISA");
+    if (cap == nullptr || *cap == '\0') return best;
+    const Isa wanted = std::strcmp(cap, "generic") == 0  ? Isa::generic
+                       : std::strcmp(cap, "avx2") == 0   ? Isa::avx2
+                       : std::strcmp(cap, "avx512") == 0 ? Isa::avx512
+                                                         : best;
+    return static_cast<int>(wanted) < static_cast<int>(best) ? wanted : best;
 }
 
 }  // namespace cpu

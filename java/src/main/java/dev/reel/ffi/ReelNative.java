@@ -51,6 +51,10 @@ public final class ReelNative {
     public static final int REEL_ATTENTION_WINDOW = 3;
     public static final int REEL_ATTENTION_CROSS = 4;
 
+    public static final int REEL_ACT_NONE = 0;
+    public static final int REEL_ACT_GELU_TANH = 1;
+    public static final int REEL_ACT_SILU = 2;
+
     /** {@code reel_device_info}. */
     @Name("reel_device_info")
     public static final class DeviceInfo extends Pointer {
@@ -359,6 +363,272 @@ public final class ReelNative {
         public native StepParams noise_offset(long setter);
     }
 
+    /** {@code reel_norm_params}: the layout of a LayerNorm call. Each field has a getter and a chaining setter of the same name. */
+    @Name("reel_norm_params")
+    public static final class NormParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public NormParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+
+        public native NormParams dtype(int setter);
+
+        public native @Cast("int64_t") long rows();
+
+        public native NormParams rows(long setter);
+
+        public native @Cast("int64_t") long dim();
+
+        public native NormParams dim(long setter);
+
+        public native @Cast("int64_t") long x_stride();
+
+        public native NormParams x_stride(long setter);
+
+        public native @Cast("int64_t") long out_stride();
+
+        public native NormParams out_stride(long setter);
+
+        public native @Cast("int64_t") long rows_per_group();
+
+        public native NormParams rows_per_group(long setter);
+
+        public native @Cast("int64_t") long mod_stride();
+
+        public native NormParams mod_stride(long setter);
+
+        public native float eps();
+
+        public native NormParams eps(float setter);
+    }
+
+    /** {@code reel_rms_params}: the layout of a per-head RMSNorm call. Each field has a getter and a chaining setter of the same name. */
+    @Name("reel_rms_params")
+    public static final class RmsParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public RmsParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+
+        public native RmsParams dtype(int setter);
+
+        public native @Cast("int64_t") long rows();
+
+        public native RmsParams rows(long setter);
+
+        public native @Cast("int64_t") long heads();
+
+        public native RmsParams heads(long setter);
+
+        public native @Cast("int64_t") long head_dim();
+
+        public native RmsParams head_dim(long setter);
+
+        public native @Cast("int64_t") long x_stride();
+
+        public native RmsParams x_stride(long setter);
+
+        public native @Cast("int64_t") long out_stride();
+
+        public native RmsParams out_stride(long setter);
+
+        public native float eps();
+
+        public native RmsParams eps(float setter);
+    }
+
+    /** {@code reel_bias_act_params}: the layout of a bias + activation call. Each field has a getter and a chaining setter of the same name. */
+    @Name("reel_bias_act_params")
+    public static final class BiasActParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public BiasActParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+
+        public native BiasActParams dtype(int setter);
+
+        public native int act();
+
+        public native BiasActParams act(int setter);
+
+        public native @Cast("int64_t") long rows();
+
+        public native BiasActParams rows(long setter);
+
+        public native @Cast("int64_t") long dim();
+
+        public native BiasActParams dim(long setter);
+
+        public native @Cast("int64_t") long bias_rows();
+
+        public native BiasActParams bias_rows(long setter);
+
+        public native @Cast("int64_t") long x_stride();
+
+        public native BiasActParams x_stride(long setter);
+
+        public native @Cast("int64_t") long out_stride();
+
+        public native BiasActParams out_stride(long setter);
+    }
+
+    /** {@code reel_residual_params}: the layout of a gated residual call. Each field has a getter and a chaining setter of the same name. */
+    @Name("reel_residual_params")
+    public static final class ResidualParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public ResidualParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+
+        public native ResidualParams dtype(int setter);
+
+        public native @Cast("int64_t") long rows();
+
+        public native ResidualParams rows(long setter);
+
+        public native @Cast("int64_t") long dim();
+
+        public native ResidualParams dim(long setter);
+
+        public native @Cast("int64_t") long x_stride();
+
+        public native ResidualParams x_stride(long setter);
+
+        public native @Cast("int64_t") long y_stride();
+
+        public native ResidualParams y_stride(long setter);
+
+        public native @Cast("int64_t") long rows_per_group();
+
+        public native ResidualParams rows_per_group(long setter);
+
+        public native @Cast("int64_t") long gate_stride();
+
+        public native ResidualParams gate_stride(long setter);
+    }
+
+    /** {@code reel_patch_params}: a video's shape and its patch size. Each field has a getter and a chaining setter of the same name. */
+    @Name("reel_patch_params")
+    public static final class PatchParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public PatchParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+
+        public native PatchParams dtype(int setter);
+
+        public native @Cast("int64_t") long batch();
+
+        public native PatchParams batch(long setter);
+
+        public native @Cast("int64_t") long channels();
+
+        public native PatchParams channels(long setter);
+
+        public native @Cast("int64_t") long frames();
+
+        public native PatchParams frames(long setter);
+
+        public native @Cast("int64_t") long height();
+
+        public native PatchParams height(long setter);
+
+        public native @Cast("int64_t") long width();
+
+        public native PatchParams width(long setter);
+
+        public native @Cast("int64_t") long patch_t();
+
+        public native PatchParams patch_t(long setter);
+
+        public native @Cast("int64_t") long patch_h();
+
+        public native PatchParams patch_h(long setter);
+
+        public native @Cast("int64_t") long patch_w();
+
+        public native PatchParams patch_w(long setter);
+    }
+
+    /** {@code reel_embedding_params}: the shape of a token embedding call. Each field has a getter and a chaining setter of the same name. */
+    @Name("reel_embedding_params")
+    public static final class EmbeddingParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public EmbeddingParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+
+        public native EmbeddingParams dtype(int setter);
+
+        public native @Cast("int64_t") long rows();
+
+        public native EmbeddingParams rows(long setter);
+
+        public native @Cast("int64_t") long dim();
+
+        public native EmbeddingParams dim(long setter);
+
+        public native @Cast("int64_t") long vocab();
+
+        public native EmbeddingParams vocab(long setter);
+
+        public native @Cast("int64_t") long positions();
+
+        public native EmbeddingParams positions(long setter);
+
+        public native float scale();
+
+        public native EmbeddingParams scale(float setter);
+    }
+
     public static native int reel_version();
 
     public static native @Cast("const char*") BytePointer reel_version_string();
@@ -416,4 +686,35 @@ public final class ReelNative {
     public static native @Cast("reel_status") int reel_attention_forward(int device, @Cast("void*") long stream,
             AttentionParams p, @Cast("const void*") long q, @Cast("const void*") long k, @Cast("const void*") long v,
             @Cast("void*") long o, @Cast("float*") long lse);
+
+    public static native @Cast("reel_status") int reel_layer_norm(int device, @Cast("void*") long stream, NormParams p,
+            @Cast("const void*") long x, @Cast("const void*") long weight, @Cast("const void*") long bias,
+            @Cast("const void*") long shift, @Cast("const void*") long scale, @Cast("void*") long out);
+
+    public static native @Cast("reel_status") int reel_rms_norm(int device, @Cast("void*") long stream, RmsParams p,
+            @Cast("const void*") long x, @Cast("const void*") long weight, @Cast("void*") long out);
+
+    public static native @Cast("reel_status") int reel_bias_act(int device, @Cast("void*") long stream, BiasActParams p,
+            @Cast("const void*") long x, @Cast("const void*") long bias, @Cast("void*") long out);
+
+    public static native @Cast("reel_status") int reel_residual(int device, @Cast("void*") long stream, ResidualParams p,
+            @Cast("void*") long x, @Cast("const void*") long y, @Cast("const void*") long bias,
+            @Cast("const void*") long gate);
+
+    public static native @Cast("reel_status") int reel_patchify(int device, @Cast("void*") long stream, PatchParams p,
+            @Cast("const void*") long src, @Cast("void*") long dst);
+
+    public static native @Cast("reel_status") int reel_unpatchify(int device, @Cast("void*") long stream, PatchParams p,
+            @Cast("const void*") long src, @Cast("void*") long dst);
+
+    public static native @Cast("reel_status") int reel_timestep_embedding(int device, @Cast("void*") long stream,
+            int dtype, long batch, long dim, double scale, @Cast("const float*") long t, @Cast("void*") long out);
+
+    public static native @Cast("reel_status") int reel_embedding(int device, @Cast("void*") long stream,
+            EmbeddingParams p, @Cast("const int64_t*") long ids, @Cast("const void*") long table,
+            @Cast("const void*") long pos, @Cast("void*") long out);
+
+    public static native @Cast("reel_status") int reel_masked_mean(int device, @Cast("void*") long stream, int dtype,
+            long batch, long len, long dim, @Cast("const void*") long x, @Cast("const int64_t*") long lengths,
+            @Cast("void*") long out);
 }
