@@ -35,7 +35,7 @@ final class Ops {
 
     /** {@code x = act(x + bias)} in place over dense rows. */
     void bias(long rows, long dim, long x, long bias, Activation act) {
-        Layers.biasAct(device, rows, dim, x, dim, x, dim, bias, 1, act);
+        Layers.biasAct(device, 0L, rows, dim, x, dim, x, dim, bias, 1, act);
     }
 
     /** {@code y = x · Wᵀ + b}, then the activation. */
@@ -51,17 +51,17 @@ final class Ops {
      */
     void layerNorm(long rows, long dim, long x, long out, long weight, long bias, long shift, long scale,
                    long rowsPerGroup, long modStride) {
-        Layers.layerNorm(device, rows, dim, x, dim, out, dim, weight, bias, shift, scale, rowsPerGroup, modStride, EPS);
+        Layers.layerNorm(device, 0L, rows, dim, x, dim, out, dim, weight, bias, shift, scale, rowsPerGroup, modStride, EPS);
     }
 
     /** Per-head RMSNorm in place: rows of {@code heads × d} values, {@code stride} elements apart. */
     void rmsNorm(long rows, long heads, long d, long x, long stride, long weight) {
-        Layers.rmsNorm(device, rows, heads, d, x, stride, x, stride, weight, EPS);
+        Layers.rmsNorm(device, 0L, rows, heads, d, x, stride, x, stride, weight, EPS);
     }
 
     /** {@code x += gate ⊙ (y + bias)} over dense rows; gate and bias may be 0 (none). */
     void residual(long rows, long dim, long x, long y, long bias, long gate, long rowsPerGroup, long gateStride) {
-        Layers.residual(device, rows, dim, x, dim, y, dim, bias, gate, rowsPerGroup, gateStride);
+        Layers.residual(device, 0L, rows, dim, x, dim, y, dim, bias, gate, rowsPerGroup, gateStride);
     }
 
     void attention(ReelNative.AttentionParams params, long q, long k, long v, long o) {

@@ -48,7 +48,7 @@ final class TextEncoder {
         Tensor f = Buffers.owned(ops.device, rl * 4 * d);
         try (u; words; y; qkv; o; f; AttentionParams attention = AttentionCalls.text(s, rows)) {
             attention.context_lens(lengths);
-            Layers.embedding(ops.device, rl, d, ids, tokEmbed, vocab, (float) Math.sqrt(d), posEmbed, s.textLen,
+            Layers.embedding(ops.device, 0L, rl, d, ids, tokEmbed, vocab, posEmbed, s.textLen, (float) Math.sqrt(d),
                     u.address());
             ops.layerNorm(rl, d, u.address(), words.address(), wordNormW, wordNormB, 0, 0, 1, 0);
             for (Layer layer : layers) {
