@@ -8,6 +8,7 @@ import dev.reel.Tensor;
 import dev.reel.ffi.ReelNative;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.ref.Cleaner;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLConnection;
@@ -63,7 +64,8 @@ public final class ModelFolder implements AutoCloseable {
     private final Vocabulary vocabulary;
     private final SafeTensors weights;
     private final Map<String, Tensor> views = new HashMap<>();
-    private final Map<String, Long> converted = new HashMap<>();
+    private final Converted converted = new Converted();
+    private final Cleaner.Cleanable cleanable;
     private String sha256;
     private boolean closed;
 
@@ -73,6 +75,25 @@ public final class ModelFolder implements AutoCloseable {
         this.config = config;
         this.vocabulary = vocabulary;
         this.weights = weights;
+        this.cleanable = CLEANER.register(this, converted);
+    }
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /**
+     * The F32 copies of BF16 / F16 weights, by name; freed by close or, for a folder that was
+     * never closed, once it is unreachable (as its mapping is).
+     */
+    private static final class Converted implements Runnable {
+        final Map<String, Long> addresses = new HashMap<>();
+
+        @Override
+        public synchronized void run() {
+            for (long address : addresses.values()) {
+                ReelNative.reel_free(Device.CPU.ordinal(), address);
+            }
+            addresses.clear();
+        }
     }
 
     /** Opens and checks the model folder at {@code folder}. */
@@ -127,7 +148,7 @@ public final class ModelFolder implements AutoCloseable {
         if (config.getProtocol().equals("file")) {
             try {
                 return open(Path.of(config.toURI()).getParent(), name);
-            } catch (URISyntaxException | IllegalArgumentException e) {
+            } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
                 // not a plain file after all: read it like a jar entry
             }
         }
@@ -305,6 +326,11 @@ public final class ModelFolder implements AutoCloseable {
      * {@link ModelConfig#expectedTensors()}; owned by the folder (closing it is allowed and
      * harmless; a later call hands out a fresh view). An unknown name is a
      * {@link ModelFormatException}.
+     *
+     * <p>The tensor is read-only (an F32 weight is the read-only mapping itself) and views
+     * memory the folder owns: keep the folder open, and reachable, while the tensor is in
+     * use. Closing the folder closes the tensor; a folder dropped without close releases
+     * its memory when collected, under any tensor still in use.
      */
     public synchronized Tensor weight(String tensor) {
         requireOpen();
@@ -315,12 +341,14 @@ public final class ModelFolder implements AutoCloseable {
         SafeTensors.Entry e = weights.entry(tensor);
         long address = e.address();
         if (e.dtype() != DType.F32) {
-            Long copy = converted.get(tensor);
-            if (copy == null) {
-                copy = convert(e);
-                converted.put(tensor, copy);
+            synchronized (converted) {
+                Long copy = converted.addresses.get(tensor);
+                if (copy == null) {
+                    copy = convert(e);
+                    converted.addresses.put(tensor, copy);
+                }
+                address = copy;
             }
-            address = copy;
         }
         view = Tensor.wrap(Device.CPU, DType.F32, Shape.of(e.shape()), address);
         views.put(tensor, view);
@@ -375,10 +403,7 @@ public final class ModelFolder implements AutoCloseable {
             t.close();
         }
         views.clear();
-        for (long address : converted.values()) {
-            ReelNative.reel_free(Device.CPU.ordinal(), address);
-        }
-        converted.clear();
+        cleanable.clean();
         weights.close();
     }
 

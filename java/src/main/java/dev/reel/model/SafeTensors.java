@@ -302,6 +302,9 @@ public final class SafeTensors implements AutoCloseable {
         if (Files.isDirectory(file)) {
             throw new ModelFormatException(file, "file", "is a folder, not a safetensors file");
         }
+        if (Files.exists(file) && !Files.isRegularFile(file)) { // a pipe or device would block or never end
+            throw new ModelFormatException(file, "file", "is not a regular file");
+        }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             Parsed parsed = parseHeader(name, size, (position, into) -> {
@@ -367,6 +370,9 @@ public final class SafeTensors implements AutoCloseable {
         try {
             if (Files.isDirectory(file)) {
                 throw new ModelFormatException(file, "file", "is a folder, not a file");
+            }
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw new ModelFormatException(file, "file", "is not a regular file");
             }
             long size = Files.size(file);
             if (size > limit) {

@@ -496,5 +496,10 @@ class SafeTensorsTest {
         assertTrue(e.problem().contains("missing"), e.getMessage());
         assertTrue(assertThrows(ModelFormatException.class, () -> SafeTensors.open(dir)).problem().contains("folder"));
         assertFalse(Files.exists(dir.resolve("nope")));
+        Path device = Path.of("/dev/null");
+        if (Files.exists(device)) {
+            assertTrue(assertThrows(ModelFormatException.class, () -> SafeTensors.open(device)).problem()
+                    .contains("not a regular file"));
+        }
     }
 }
