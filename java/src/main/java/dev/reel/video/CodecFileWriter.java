@@ -1,0 +1,137 @@
+package dev.reel.video;
+
+import static org.bytedeco.ffmpeg.global.avutil.AVCOL_PRI_BT709;
+import static org.bytedeco.ffmpeg.global.avutil.AVCOL_RANGE_MPEG;
+import static org.bytedeco.ffmpeg.global.avutil.AVCOL_SPC_BT709;
+import static org.bytedeco.ffmpeg.global.avutil.AVCOL_TRC_BT709;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+
+/** MP4 (H.264) and WebM (VP9): yuv420p frames through an encoder into a muxer. */
+final class CodecFileWriter {
+    static final String NVENC = "h264_nvenc";
+    static final String OPENH264 = "libopenh264";
+
+    /** Private options per encoder; {@link Encoder} insists that each is taken. */
+    private static final Map<String, Map<String, String>> OPTIONS = Map.of(
+            // Skipping frames under rate pressure would break "the file has every frame".
+            OPENH264, Map.of("allow_skip_frames", "0"),
+            NVENC, Map.of("preset", "p5", "tune", "hq"),
+            // The library's default (cpu-used 1) is several times slower for little gain here.
+            "libvpx-vp9", Map.of("deadline", "good", "cpu-used", "4", "row-mt", "1"));
+
+    /** Whether h264_nvenc opened in this process: null until tried. */
+    private static volatile Boolean nvencOpens;
+
+    private CodecFileWriter() {}
+
+    static void write(VideoFormat format, Frames frames, Path file, VideoWriter options) {
+        int w = frames.width(), h = frames.height();
+        FrameRate rate = frames.rate();
+        long bitrate = options.bitrateFor(w, h, rate);
+        boolean globalHeader = Muxer.wantsGlobalHeader(format.muxer);
+        Consumer<AVCodecContext> setup = ctx -> {
+            ctx.width(w).height(h).pix_fmt(AV_PIX_FMT_YUV420P)
+                    .time_base(Av.rational(rate.denominator(), rate.numerator()))
+                    .framerate(Av.rational(rate.numerator(), rate.denominator()))
+                    .bit_rate(bitrate)
+                    .colorspace(AVCOL_SPC_BT709).color_primaries(AVCOL_PRI_BT709)
+                    .color_trc(AVCOL_TRC_BT709).color_range(AVCOL_RANGE_MPEG);
+        };
+        Map<String, String> muxerOptions = format == VideoFormat.MP4
+                ? Map.of("movflags", "+faststart+use_metadata_tags") : Map.of();
+        try (Muxer muxer = new Muxer(format.muxer, file);
+                Encoder encoder = format == VideoFormat.MP4
+                        ? openH264(options.h264Encoder(), globalHeader, setup)
+                        : new Encoder("libvpx-vp9", globalHeader, setup, OPTIONS.get("libvpx-vp9"));
+                RgbToYuv yuv = new RgbToYuv(w, h)) {
+            muxer.start(encoder, options.metadata(), muxerOptions);
+            for (int i = 0; i < frames.count(); i++) {
+                VideoWriter.checkInterrupt(file);
+                AVFrame frame = yuv.convert(frames.next());
+                frame.pts(i).duration(1);
+                encoder.encode(frame, muxer::write);
+                options.afterFrame(i);
+            }
+            encoder.encode(null, muxer::write);
+            VideoWriter.checkInterrupt(file);
+            muxer.finish();
+        }
+    }
+
+    /** The encoder asked for, or nvenc where it opens and else libopenh264. */
+    private static Encoder openH264(String requested, boolean globalHeader, Consumer<AVCodecContext> setup) {
+        if (requested != null) {
+            return new Encoder(requested, globalHeader, setup, OPTIONS.getOrDefault(requested, Map.of()));
+        }
+        if (!Boolean.FALSE.equals(nvencOpens) && libcudaPresent()) {
+            try {
+                Encoder nvenc = new Encoder(NVENC, globalHeader, setup, OPTIONS.get(NVENC));
+                nvencOpens = true;
+                return nvenc;
+            } catch (VideoException e) {
+                // No usable GPU behind the driver: fall back for the rest of the process.
+                nvencOpens = false;
+            }
+        }
+        return new Encoder(OPENH264, globalHeader, setup, OPTIONS.get(OPENH264));
+    }
+
+    /** The encoder the automatic choice uses on this machine (tries nvenc once if needed). */
+    static String automaticH264Encoder() {
+        if (nvencOpens == null && libcudaPresent()) {
+            try (Encoder e = openH264(null, true, ctx -> ctx.width(256).height(256).pix_fmt(AV_PIX_FMT_YUV420P)
+                    .time_base(Av.rational(1, 24)).framerate(Av.rational(24, 1)).bit_rate(1_000_000))) {
+                return e.name;
+            }
+        }
+        return Boolean.TRUE.equals(nvencOpens) ? NVENC : OPENH264;
+    }
+
+    /**
+     * Whether the NVIDIA driver library is installed; without it h264_nvenc cannot open,
+     * and trying only prints errors.
+     */
+    static boolean libcudaPresent() {
+        List<String> dirs = new ArrayList<>();
+        String ld = System.getenv("LD_LIBRARY_PATH");
+        if (ld != null) {
+            dirs.addAll(List.of(ld.split(":")));
+        }
+        dirs.addAll(List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64",
+                "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib", "/usr/lib/wsl/lib"));
+        for (String d : dirs) {
+            if (!d.isEmpty() && Files.exists(Path.of(d, "libcuda.so.1"))) {
+                return true;
+            }
+        }
+        try {
+            byte[] cache = Files.readAllBytes(Path.of("/etc/ld.so.cache"));
+            return indexOf(cache, "libcuda.so.1".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) >= 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
