@@ -4,7 +4,12 @@ import static org.bytedeco.ffmpeg.global.avutil.AVCOL_PRI_BT709;
 import static org.bytedeco.ffmpeg.global.avutil.AVCOL_RANGE_MPEG;
 import static org.bytedeco.ffmpeg.global.avutil.AVCOL_SPC_BT709;
 import static org.bytedeco.ffmpeg.global.avutil.AVCOL_TRC_BT709;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_QUIET;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
+import static org.bytedeco.ffmpeg.global.avutil.av_log_get_level;
+import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 
@@ -68,33 +74,65 @@ final class CodecFileWriter {
         }
     }
 
-    /** The encoder asked for, or nvenc where it opens and else libopenh264. */
+    /**
+     * The encoder asked for; else h264_nvenc where it opens and libopenh264 where not.
+     * The first nvenc attempt in a process runs with FFmpeg's log silenced, so that a
+     * machine with the driver but no usable GPU falls back without printing errors;
+     * after a success, a later failure (say, the GPU's encoder sessions are all taken)
+     * still falls back, for that file, and is logged.
+     */
     private static Encoder openH264(String requested, boolean globalHeader, Consumer<AVCodecContext> setup) {
         if (requested != null) {
+            AVCodec codec = avcodec_find_encoder_by_name(requested);
+            if (codec == null || codec.isNull() || codec.id() != AV_CODEC_ID_H264) {
+                throw new IllegalArgumentException("h264Encoder is '" + requested + "': "
+                        + (codec == null || codec.isNull() ? "this FFmpeg build has no such encoder"
+                                : "it does not encode H.264") + "; expected " + OPENH264 + " or " + NVENC);
+            }
             return new Encoder(requested, globalHeader, setup, OPTIONS.getOrDefault(requested, Map.of()));
         }
-        if (!Boolean.FALSE.equals(nvencOpens) && libcudaPresent()) {
+        Boolean known = nvencOpens;
+        if (known == null) {
+            synchronized (CodecFileWriter.class) {
+                if (nvencOpens == null) {
+                    if (!libcudaPresent()) {
+                        nvencOpens = false;
+                    } else {
+                        int level = av_log_get_level();
+                        av_log_set_level(AV_LOG_QUIET);
+                        try {
+                            Encoder nvenc = new Encoder(NVENC, globalHeader, setup, OPTIONS.get(NVENC));
+                            nvencOpens = true;
+                            return nvenc;
+                        } catch (VideoException e) {
+                            nvencOpens = false;
+                        } finally {
+                            av_log_set_level(level);
+                        }
+                    }
+                }
+                known = nvencOpens;
+            }
+        }
+        if (known) {
             try {
-                Encoder nvenc = new Encoder(NVENC, globalHeader, setup, OPTIONS.get(NVENC));
-                nvencOpens = true;
-                return nvenc;
+                return new Encoder(NVENC, globalHeader, setup, OPTIONS.get(NVENC));
             } catch (VideoException e) {
-                // No usable GPU behind the driver: fall back for the rest of the process.
-                nvencOpens = false;
+                // fall through to the software encoder for this file
             }
         }
         return new Encoder(OPENH264, globalHeader, setup, OPTIONS.get(OPENH264));
     }
 
-    /** The encoder the automatic choice uses on this machine (tries nvenc once if needed). */
+    /** The encoder {@link #openH264} picks when none is asked for (tries nvenc once if needed). */
     static String automaticH264Encoder() {
-        if (nvencOpens == null && libcudaPresent()) {
+        if (nvencOpens == null) {
             try (Encoder e = openH264(null, true, ctx -> ctx.width(256).height(256).pix_fmt(AV_PIX_FMT_YUV420P)
                     .time_base(Av.rational(1, 24)).framerate(Av.rational(24, 1)).bit_rate(1_000_000))) {
                 return e.name;
             }
         }
-        return Boolean.TRUE.equals(nvencOpens) ? NVENC : OPENH264;
+        return nvencOpens ? NVENC : OPENH264;
     }
 
     /**

@@ -184,6 +184,15 @@ public final class VideoWriter {
     }
 
     /**
+     * The H.264 encoder an MP4 gets when {@link Builder#h264Encoder} is unset:
+     * {@code "h264_nvenc"} where it opens on this machine, else {@code "libopenh264"}.
+     * The first call may open nvenc once to find out.
+     */
+    public static String automaticH264Encoder() {
+        return CodecFileWriter.automaticH264Encoder();
+    }
+
+    /**
      * Writes {@code video} to {@code path} in this writer's format, or the one the
      * path's extension names ({@link VideoFormat#of}).
      */

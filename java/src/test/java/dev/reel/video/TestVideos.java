@@ -40,9 +40,4 @@ final class TestVideos {
         double mse = se / x.length;
         return mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(255.0 * 255.0 / mse);
     }
-
-    /** PSNR of frame {@code t} alone. */
-    static double psnr(Video a, Video b, int t) {
-        return psnr(Video.ofRgb(a.rgb(t), 1, a.height(), a.width(), 1), Video.ofRgb(b.rgb(t), 1, b.height(), b.width(), 1));
-    }
 }
