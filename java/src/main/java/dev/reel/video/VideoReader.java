@@ -79,10 +79,12 @@ public final class VideoReader {
     }
 
     /**
-     * The container's metadata tags (not the streams'). Keys compare without regard to
-     * case, since Matroska (WebM) stores tag names upper-case: {@code get("reel.seed")}
-     * finds {@code REEL.SEED}. Iteration is in key order. For a PNG folder, the text
-     * chunks of its first frame.
+     * The container's metadata tags (not the streams'), with the container's own
+     * (MP4's {@code major_brand}, {@code encoder}, …). Keys compare without regard to
+     * case, since FFmpeg writes Matroska (WebM) tag names upper-cased, spaces turned to
+     * underscores: {@code get("reel.seed")} finds {@code REEL.SEED}. Iteration is in key
+     * order. For a PNG folder, the text chunks of its first frame, {@code frame_rate}
+     * included.
      */
     public static Map<String, String> metadata(Path path) {
         checkExists(path);
@@ -141,12 +143,16 @@ public final class VideoReader {
     }
 
     /**
-     * The packets' average rate when they all have durations (the GIF stream rate is
-     * its shortest delay's), else the stream's average rate, else its base rate.
+     * A GIF has no frame rate, only per-frame delays: its rate is the frame count over
+     * the total delay (FFmpeg's stream rate for GIF comes from the delays it sampled,
+     * 25/3 for delays alternating 13 and 12). Other containers store a rate (MP4's
+     * sample durations, Matroska's default duration), which is exact where the packet
+     * times are not (WebM's are whole milliseconds): the stream's average rate, else
+     * its base rate, else the packets'.
      */
     private static FrameRate frameRate(FileDecoder in) {
         FrameRate measured = in.packetRate();
-        if (measured != null) {
+        if (measured != null && in.input().iformat().name().getString().equals("gif")) {
             return measured;
         }
         AVStream s = in.stream();
@@ -155,6 +161,9 @@ public final class VideoReader {
                 FrameRate exact = new FrameRate(r.num(), r.den());
                 return exact.denominator() <= 1001 ? exact : FrameRate.of(exact.fps());
             }
+        }
+        if (measured != null) {
+            return measured;
         }
         throw new VideoException(in.file + ": the video stream has no frame rate");
     }

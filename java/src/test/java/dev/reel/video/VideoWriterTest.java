@@ -162,6 +162,18 @@ class VideoWriterTest {
     }
 
     @Test
+    void ntscRateSurvivesMp4AndWebm() {
+        Video ntsc = CLIP.withFrameRate(new FrameRate(30000, 1001));
+        VideoWriter small = VideoWriter.builder().size(32, 32).build();
+        for (String name : new String[] {"clip.mp4", "clip.webm"}) {
+            Path file = dir.resolve(name);
+            small.write(ntsc, file);
+            assertEquals(new FrameRate(30000, 1001), VideoReader.read(file).frameRate(), name);
+            assertEquals(8, VideoReader.probe(file).frames(), name);
+        }
+    }
+
+    @Test
     void higherFrameRateRepeatsFrames() {
         Path folder = dir.resolve("frames");
         VideoWriter.builder().size(32, 32).frameRate(FrameRate.of(24)).build().write(CLIP, folder);
