@@ -1,5 +1,6 @@
 package dev.reel.video;
 
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_UNKNOWN;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_INFO;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
@@ -75,7 +76,7 @@ final class Av {
     static <T extends org.bytedeco.javacpp.Pointer> T notNull(T p, String call, Object subject) {
         if (p == null || p.isNull()) {
             throw new VideoException(call + " returned NULL" + (subject == null ? "" : " for " + subject),
-                    call, org.bytedeco.ffmpeg.global.avutil.AVERROR_UNKNOWN);
+                    call, AVERROR_UNKNOWN);
         }
         return p;
     }

@@ -11,7 +11,9 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_frame;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_ENCODER_NOT_FOUND;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_OPTION_NOT_FOUND;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 
 import java.util.Map;
@@ -49,7 +51,7 @@ final class Encoder implements AutoCloseable {
         if (codec == null || codec.isNull()) {
             throw new VideoException("avcodec_find_encoder_by_name found no encoder '" + name
                     + "' in this FFmpeg build", "avcodec_find_encoder_by_name",
-                    org.bytedeco.ffmpeg.global.avutil.AVERROR_ENCODER_NOT_FOUND);
+                    AVERROR_ENCODER_NOT_FOUND);
         }
         AVDictionary opts = null;
         try {
@@ -62,7 +64,7 @@ final class Encoder implements AutoCloseable {
             Map<String, String> ignored = Av.entries(opts);
             if (!ignored.isEmpty()) {
                 throw new VideoException("encoder " + name + " does not take options " + ignored.keySet(),
-                        "avcodec_open2", org.bytedeco.ffmpeg.global.avutil.AVERROR_OPTION_NOT_FOUND);
+                        "avcodec_open2", AVERROR_OPTION_NOT_FOUND);
             }
             packet = Av.notNull(av_packet_alloc(), "av_packet_alloc", null);
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_to_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
@@ -15,6 +16,7 @@ import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_DECODER_NOT_FOUND;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
@@ -156,8 +158,8 @@ final class FileDecoder implements AutoCloseable {
         AVCodec codec = avcodec_find_decoder(codecId);
         if (codec == null || codec.isNull()) {
             throw new VideoException("avcodec_find_decoder found no decoder for "
-                    + org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name(codecId).getString() + " in " + file,
-                    "avcodec_find_decoder", org.bytedeco.ffmpeg.global.avutil.AVERROR_DECODER_NOT_FOUND);
+                    + avcodec_get_name(codecId).getString() + " in " + file,
+                    "avcodec_find_decoder", AVERROR_DECODER_NOT_FOUND);
         }
         decoder = Av.notNull(avcodec_alloc_context3(codec), "avcodec_alloc_context3", file);
         Av.check(avcodec_parameters_to_context(decoder, s.codecpar()), "avcodec_parameters_to_context", file);

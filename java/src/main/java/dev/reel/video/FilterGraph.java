@@ -1,5 +1,6 @@
 package dev.reel.video;
 
+import static org.bytedeco.ffmpeg.global.avfilter.AV_BUFFERSRC_FLAG_KEEP_REF;
 import static org.bytedeco.ffmpeg.global.avfilter.av_buffersink_get_frame;
 import static org.bytedeco.ffmpeg.global.avfilter.av_buffersrc_add_frame_flags;
 import static org.bytedeco.ffmpeg.global.avfilter.avfilter_graph_alloc;
@@ -8,6 +9,7 @@ import static org.bytedeco.ffmpeg.global.avfilter.avfilter_graph_free;
 import static org.bytedeco.ffmpeg.global.avfilter.avfilter_graph_parse_ptr;
 import static org.bytedeco.ffmpeg.global.avfilter.avfilter_inout_free;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.av_get_pix_fmt_name;
 
 import org.bytedeco.ffmpeg.avfilter.AVFilterContext;
 import org.bytedeco.ffmpeg.avfilter.AVFilterGraph;
@@ -33,7 +35,8 @@ final class FilterGraph implements AutoCloseable {
      * @param filters the chain between source and sink, e.g. {@code "split[a][b];[a]palettegen[p];[b][p]paletteuse"}
      */
     FilterGraph(int width, int height, int pixelFormat, FrameRate frameRate, String timeBase, String filters) {
-        description = "buffer=video_size=" + width + "x" + height + ":pix_fmt=" + org.bytedeco.ffmpeg.global.avutil.av_get_pix_fmt_name(pixelFormat).getString()
+        description = "buffer=video_size=" + width + "x" + height
+                + ":pix_fmt=" + av_get_pix_fmt_name(pixelFormat).getString()
                 + ":time_base=" + timeBase + ":frame_rate=" + frameRate.numerator() + "/" + frameRate.denominator()
                 + ":pixel_aspect=1/1," + filters + ",buffersink";
         graph = Av.notNull(avfilter_graph_alloc(), "avfilter_graph_alloc", null);
@@ -69,7 +72,7 @@ final class FilterGraph implements AutoCloseable {
 
     /** Pushes a frame; the graph takes a new reference, the caller keeps its frame. */
     void push(AVFrame frame) {
-        Av.check(av_buffersrc_add_frame_flags(source, frame, org.bytedeco.ffmpeg.global.avfilter.AV_BUFFERSRC_FLAG_KEEP_REF),
+        Av.check(av_buffersrc_add_frame_flags(source, frame, AV_BUFFERSRC_FLAG_KEEP_REF),
                 "av_buffersrc_add_frame_flags", "'" + description + "'");
     }
 

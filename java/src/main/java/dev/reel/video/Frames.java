@@ -1,7 +1,9 @@
 package dev.reel.video;
 
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_make_writable;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 
 import org.bytedeco.ffmpeg.avutil.AVFrame;
@@ -36,19 +38,20 @@ final class Frames implements AutoCloseable {
         this.height = height;
         this.rate = rate;
         FrameRate src = video.frameRate();
-        long num = (long) video.frames() * rate.numerator() * src.denominator();
+        long num = Math.multiplyExact((long) video.frames() * rate.numerator(), src.denominator());
         long den = (long) rate.denominator() * src.numerator();
         this.count = (int) Math.max(1, (2 * num + den) / (2 * den));
         this.resizer = new Resizer(video.width(), video.height(), width, height, scaling);
         FilterGraph graph = null;
         if (interpolate && !rate.equals(src)) {
             try {
+                // minterpolate takes planar YUV only, hence the yuv444p round trip.
                 graph = new FilterGraph(width, height, AV_PIX_FMT_RGB24, src,
                         src.denominator() + "/" + src.numerator(),
                         "format=yuv444p,minterpolate=fps=" + rate.numerator() + "/" + rate.denominator()
                                 + ",format=rgb24");
                 in = Av.frame(AV_PIX_FMT_RGB24, width, height);
-                out = Av.notNull(org.bytedeco.ffmpeg.global.avutil.av_frame_alloc(), "av_frame_alloc", null);
+                out = Av.notNull(av_frame_alloc(), "av_frame_alloc", null);
             } catch (RuntimeException e) {
                 if (graph != null) {
                     graph.close();
@@ -110,7 +113,7 @@ final class Frames implements AutoCloseable {
             if (got == FilterGraph.Pull.END) {
                 interpolationEnded = true;
             } else if (pushed < video.frames()) {
-                Av.check(org.bytedeco.ffmpeg.global.avutil.av_frame_make_writable(in), "av_frame_make_writable", null);
+                Av.check(av_frame_make_writable(in), "av_frame_make_writable", null);
                 Av.putRows(in, resizer.resize(video.rgbArray(), pushed * video.height() * video.width() * 3),
                         0, width * 3, height);
                 in.pts(pushed);

@@ -13,6 +13,8 @@ import static org.bytedeco.ffmpeg.global.avformat.avformat_new_stream;
 import static org.bytedeco.ffmpeg.global.avformat.avformat_write_header;
 import static org.bytedeco.ffmpeg.global.avformat.avio_closep;
 import static org.bytedeco.ffmpeg.global.avformat.avio_open;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_MUXER_NOT_FOUND;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_OPTION_NOT_FOUND;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 
 import java.nio.file.Path;
@@ -53,7 +55,7 @@ final class Muxer implements AutoCloseable {
         AVOutputFormat f = av_guess_format(format, null, null);
         if (f == null || f.isNull()) {
             throw new VideoException("av_guess_format knows no muxer '" + format + "'", "av_guess_format",
-                    org.bytedeco.ffmpeg.global.avutil.AVERROR_MUXER_NOT_FOUND);
+                    AVERROR_MUXER_NOT_FOUND);
         }
         return (f.flags() & AVFMT_GLOBALHEADER) != 0;
     }
@@ -88,7 +90,7 @@ final class Muxer implements AutoCloseable {
             if (!ignored.isEmpty()) {
                 throw new VideoException("muxer " + context.oformat().name().getString()
                         + " does not take options " + ignored.keySet(), "avformat_write_header",
-                        org.bytedeco.ffmpeg.global.avutil.AVERROR_OPTION_NOT_FOUND);
+                        AVERROR_OPTION_NOT_FOUND);
             }
         } finally {
             av_dict_free(opts);

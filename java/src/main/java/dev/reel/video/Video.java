@@ -63,8 +63,9 @@ public final class Video {
      * A video from a model's output: {@code x} is {@code [channels, frames, height,
      * width]} (channel-major, as a diffusion model produces it) with values nominally
      * in [−1, 1]. Each value becomes the byte {@code round(clamp((x + 1) / 2, 0, 1) · 255)},
-     * computed in double precision, with {@code round} = {@link Math#round(double)}
-     * (halves round up). So −1 is 0, +1 is 255, 0 is 128 (127.5 rounds up), and values
+     * computed in double precision, where it is exact for every float (so the rounding
+     * is of the true value), with {@code round} = {@link Math#round(double)} (halves
+     * round up). So −1 is 0, +1 is 255, 0 is 128 (127.5 rounds up), and values
      * outside [−1, 1] clamp to the ends. One channel is grey (copied to R, G and B).
      *
      * @throws IllegalArgumentException when a size is not positive, {@code channels}
@@ -81,8 +82,9 @@ public final class Video {
         }
         long plane = (long) frames * height * width;
         if (x.length != plane * channels) {
-            throw new IllegalArgumentException("x has " + x.length + " values: expected channels·frames·height·width = "
-                    + channels + "·" + frames + "·" + height + "·" + width + " = " + plane * channels);
+            throw new IllegalArgumentException("x has " + x.length
+                    + " values: expected channels·frames·height·width = " + channels + "·" + frames + "·"
+                    + height + "·" + width + " = " + plane * channels);
         }
         FrameRate rate = checkRate(frameRate);
         byte[] rgb = new byte[(int) (plane * 3)];

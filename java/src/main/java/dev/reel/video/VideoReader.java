@@ -1,9 +1,11 @@
 package dev.reel.video;
 
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_PNG;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 import static org.bytedeco.ffmpeg.global.avcodec.av_new_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
@@ -14,6 +16,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_get_pix_fmt_name;
 
 import java.io.ByteArrayOutputStream;
@@ -268,12 +271,12 @@ public final class VideoReader {
          * decoder takes it as a change to the previous picture.
          */
         AVFrame decode(byte[] bytes, Path file) {
-            org.bytedeco.ffmpeg.global.avcodec.av_packet_unref(packet);
+            av_packet_unref(packet);
             Av.check(av_new_packet(packet, bytes.length), "av_new_packet", file);
             packet.data().put(bytes);
-            packet.flags(packet.flags() | org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY);
+            packet.flags(packet.flags() | AV_PKT_FLAG_KEY);
             Av.check(avcodec_send_packet(context, packet), "avcodec_send_packet", file);
-            org.bytedeco.ffmpeg.global.avutil.av_frame_unref(frame);
+            av_frame_unref(frame);
             Av.check(avcodec_receive_frame(context, frame), "avcodec_receive_frame", file);
             return frame;
         }

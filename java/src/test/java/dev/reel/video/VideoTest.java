@@ -34,7 +34,8 @@ class VideoTest {
         for (int ch = 0; ch < c; ch++) {
             for (int p = 0; p < plane; p++) {
                 float value = x[ch * plane + p];
-                assertEquals(referencePixel(value), rgb[p * 3 + ch] & 0xff, "channel " + ch + " pixel " + p + " of " + value);
+                assertEquals(referencePixel(value), rgb[p * 3 + ch] & 0xff,
+                        "channel " + ch + " pixel " + p + " of " + value);
             }
         }
     }

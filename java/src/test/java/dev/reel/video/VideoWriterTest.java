@@ -236,7 +236,8 @@ class VideoWriterTest {
     @Test
     void metadataSurvivesPngFramesAsTextChunks() {
         Path folder = dir.resolve("frames");
-        VideoWriter.builder().metadata(Map.of("reel.seed", "42", "Comment", "ünïcode ✓")).build().write(CLIP, folder);
+        VideoWriter.builder().metadata(Map.of("reel.seed", "42", "Comment", "ünïcode ✓")).build()
+                .write(CLIP, folder);
         Map<String, String> back = VideoReader.metadata(folder);
         assertEquals("42", back.get("reel.seed"));
         assertEquals("ünïcode ✓", back.get("Comment"));
