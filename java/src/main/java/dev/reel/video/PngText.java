@@ -12,10 +12,11 @@ import java.util.zip.Inflater;
 /**
  * PNG text chunks, written into and read out of whole PNG files.
  *
- * <p>A value that Latin-1 holds goes into a {@code tEXt} chunk, which every PNG tool
- * (FFmpeg's decoder too) reads; any other goes into an {@code iTXt} chunk (UTF-8),
- * which FFmpeg's decoder skips: so reading is done here, and knows all three kinds
- * ({@code tEXt}, {@code zTXt}, {@code iTXt}). Chunks go right after {@code IHDR}.
+ * <p>An ASCII value goes into a {@code tEXt} chunk, which every PNG tool reads; any
+ * other into an {@code iTXt} chunk (UTF-8). {@code tEXt} is Latin-1 by the standard,
+ * but FFmpeg 8's decoder garbles its non-ASCII bytes, and it skips {@code iTXt}
+ * entirely: so reading is done here, and knows all three kinds ({@code tEXt},
+ * {@code zTXt}, {@code iTXt}). Chunks go right after {@code IHDR}.
  */
 final class PngText {
     private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -45,7 +46,7 @@ final class PngText {
             body.writeBytes(e.getKey().getBytes(StandardCharsets.ISO_8859_1));
             body.write(0);
             String value = e.getValue();
-            if (StandardCharsets.ISO_8859_1.newEncoder().canEncode(value)) {
+            if (StandardCharsets.US_ASCII.newEncoder().canEncode(value)) {
                 body.writeBytes(value.getBytes(StandardCharsets.ISO_8859_1));
                 chunk(out, "tEXt", body.toByteArray());
             } else {

@@ -55,7 +55,7 @@ import java.util.stream.Stream;
  * <li>PNG: a folder of lossless RGB frames, as {@link VideoFormat#PNG} describes;
  *     metadata and the frame rate ({@code frame_rate}, e.g. {@code 24/1}) go into
  *     text chunks of every frame ({@code tEXt}, or {@code iTXt} for text beyond
- *     Latin-1), so metadata keys must be PNG keywords (1–79 Latin-1 characters) and
+ *     ASCII), so metadata keys must be PNG keywords (1–79 Latin-1 characters) and
  *     {@code frame_rate} is reserved.
  * </ul>
  *
@@ -328,8 +328,8 @@ public final class VideoWriter {
         } catch (AccessDeniedException e) {
             throw new IllegalArgumentException("cannot write " + target + ": permission denied in " + parent);
         } catch (FileSystemException e) {
-            throw new IllegalArgumentException("cannot write " + target + ": "
-                    + (e.getReason() != null ? e.getReason() : e.getMessage()));
+            throw new IllegalArgumentException("cannot write " + target + ": cannot create a file in " + parent + " ("
+                    + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()) + ")");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + temp, e);
         }

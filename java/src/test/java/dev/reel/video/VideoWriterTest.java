@@ -336,6 +336,20 @@ class VideoWriterTest {
     }
 
     @Test
+    void readOnlyDirectoryIsAClearError() throws IOException {
+        Path ro = Files.createDirectory(dir.resolve("ro"));
+        Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            assumeTrue(!Files.isWritable(ro), "permissions do not bind this user (root)");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> DEFAULTS.write(CLIP, ro.resolve("clip.mp4")));
+            assertTrue(e.getMessage().contains("permission denied in " + ro), e.getMessage());
+        } finally {
+            Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    @Test
     void parentThatIsAFileIsAClearError() throws IOException {
         Path file = Files.writeString(dir.resolve("notes.txt"), "x");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
