@@ -110,6 +110,7 @@ final class ReelDit implements AutoCloseable {
         probe.at("conditioning", ws.c, r * d);
         Layers.biasAct(ops.device, 0L, r, d, ws.c, d, ws.sc, d, 0, 1, Activation.SILU);
 
+        ws.cross.context_lens(p.lengths.address());   // padding keys of the text get weight 0
         for (int i = 0; i < blocks.length; i++) {
             blocks[i].forward(ops, ws, p.kv[i].address());
             probe.at(blockNames[i], ws.h, rn * d);

@@ -47,7 +47,7 @@ final class Sizes {
         ropeW = rope[2];
         ropeTheta = (float) c.ropeTheta();
         timestepScale = c.timestepScale();
-        fullAttention = "full".equals(c.attention());
+        fullAttention = c.attention() == ModelConfig.Attention.FULL;
     }
 
     /** Elements of one latent video {@code [C, T, H, W]}. */

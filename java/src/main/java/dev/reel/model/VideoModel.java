@@ -183,7 +183,12 @@ public final class VideoModel implements AutoCloseable {
                 workspace.close();
                 workspace = null;
             }
-            config.requireForwardFits(rows);
+            long bytes = config.forwardBytes(rows);
+            if (bytes > ModelConfig.MAX_FORWARD_BYTES) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "a forward of %d rows of %s needs about %.1f GiB, more than the limit of %d GiB; use a smaller batch",
+                        rows, folder.name(), bytes / (1024.0 * 1024 * 1024), ModelConfig.MAX_FORWARD_BYTES >> 30));
+            }
             workspace = new Workspace(ops.device, sizes, rows);
         }
         return workspace;

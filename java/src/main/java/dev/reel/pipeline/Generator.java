@@ -2,7 +2,6 @@ package dev.reel.pipeline;
 
 import dev.reel.DType;
 import dev.reel.Device;
-import dev.reel.Noise;
 import dev.reel.ReelException;
 import dev.reel.Shape;
 import dev.reel.Tensor;
@@ -83,8 +82,7 @@ public final class Generator implements AutoCloseable {
 
     /** Frame rate of the model's videos. */
     public double modelFps() {
-        Double fps = model.config().fps();
-        return fps == null ? DEFAULT_FPS : fps;
+        return DEFAULT_FPS;
     }
 
     public List<GeneratedVideo> generate(GenerationRequest request) {
@@ -225,7 +223,7 @@ public final class Generator implements AutoCloseable {
                 int variation = item % request.variations();
                 float[] frames = latents[i].toFloatArray();
                 Video video = Video.fromLatent(frames, (int) model.config().channels(), (int) model.config().frames(),
-                        (int) model.config().height(), (int) model.config().width(), modelFps());
+                        (int) model.config().height(), (int) model.config().width(), dev.reel.video.FrameRate.of(modelFps()));
                 out.add(new GeneratedVideo(request.prompts().get(item / request.variations()), request.seedOf(variation),
                         variation, video, request));
             }
@@ -287,7 +285,7 @@ public final class Generator implements AutoCloseable {
             guided = guidance != 1;
             strength = r.init() == null ? 1 : r.strength();
             schedule = NoiseSchedule.flow(c.shift());
-            prediction = "flow_sample".equals(c.prediction()) ? PredictionType.SAMPLE : PredictionType.FLOW;
+            prediction = c.prediction().type();
             batches = (r.videoCount() + r.maxBatch() - 1) / r.maxBatch();
             int perVideo;
             try (Sampler probe = sampler(0)) {

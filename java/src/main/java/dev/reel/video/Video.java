@@ -213,6 +213,26 @@ public final class Video {
         return new Video(out, frames, height, width, frameRate);
     }
 
+    /**
+     * This clip fitted to {@code frames} frames of {@code width × height}, the shape a
+     * model takes as video-to-video input: frames resized (area-averaging bilinear),
+     * the first {@code frames} kept, and the last one repeated when the clip is
+     * shorter (a still image becomes a still video).
+     */
+    public Video fit(int frames, int width, int height) {
+        checkSize(frames, height, width);
+        Video sized = resize(width, height, Scaling.BILINEAR);
+        if (frames == this.frames) {
+            return sized;
+        }
+        int n = height * width * 3;
+        byte[] out = new byte[Math.toIntExact((long) frames * n)];
+        for (int t = 0; t < frames; t++) {
+            System.arraycopy(sized.rgb, Math.min(t, this.frames - 1) * n, out, t * n, n);
+        }
+        return new Video(out, frames, height, width, frameRate);
+    }
+
     /** The internal array, not copied: for this package's encoders, which only read it. */
     byte[] rgbArray() {
         return rgb;

@@ -33,6 +33,7 @@ class VideoModelParityTest {
     @ValueSource(strings = {"tiny-full", "tiny-factorised"})
     void fp32ForwardMatchesTheTwinLayerByLayer(String fixture) {
         Map<String, Double> errors = run(ForwardFixtures.resource(fixture), fixture);
+        System.out.println(fixture + " fp32 ‖Δ‖/‖ref‖ per stage: " + errors);
         errors.forEach((stage, err) -> assertTrue(err <= 1e-4, fixture + " " + stage + ": ‖Δ‖/‖ref‖ = " + err));
     }
 
@@ -41,6 +42,7 @@ class VideoModelParityTest {
     void bf16WeightsStayWithinBf16Tolerance(String fixture) throws Exception {
         Path copy = ForwardFixtures.bf16Copy(ForwardFixtures.resource(fixture), temp.resolve(fixture));
         Map<String, Double> errors = run(copy, fixture);
+        System.out.println(fixture + " bf16 weights ‖Δ‖/‖ref‖ per stage: " + errors);
         errors.forEach((stage, err) -> assertTrue(err <= 2e-2, fixture + " bf16 " + stage + ": ‖Δ‖/‖ref‖ = " + err));
         // bf16 weights must actually change the result, or this test would not be testing the conversion
         assertTrue(errors.get("out") > 1e-5, "bf16 weights gave the fp32 result exactly: " + errors.get("out"));
