@@ -17,9 +17,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Jackson under read limits, and typed access to the parsed fields with a
@@ -262,8 +262,8 @@ final class Json {
             return new Obj(file, name(field) + ".", (ObjectNode) n);
         }
 
-        Iterator<Map.Entry<String, JsonNode>> fields() {
-            return node.fields();
+        Set<Map.Entry<String, JsonNode>> properties() {
+            return node.properties();
         }
     }
 }

@@ -33,6 +33,9 @@ public final class ModelConfig {
     public static final List<String> SAMPLERS = List.of("flow_euler", "flow_heun");
     /** The most memory a forward of 2 rows may need: weights plus activations, in bytes. */
     public static final long MAX_FORWARD_BYTES = 64L << 30;
+    /** The largest config.json accepted. */
+    public static final long MAX_FILE_BYTES = 1 << 20;
+    private static final double GIB = 1024.0 * 1024 * 1024;
 
     /** How self-attention sees the video. */
     public enum Attention {
@@ -167,8 +170,6 @@ public final class ModelConfig {
         patchDim = (int) p;
     }
 
-    private static final double GIB = 1024.0 * 1024 * 1024;
-
     /** Reads and checks {@code config.json}. */
     public static ModelConfig read(Path file) {
         if (file == null) {
@@ -176,9 +177,6 @@ public final class ModelConfig {
         }
         return parse(file.toString(), SafeTensors.readSmallFile(file, MAX_FILE_BYTES));
     }
-
-    /** The largest config.json accepted. */
-    public static final long MAX_FILE_BYTES = 1 << 20;
 
     /** Checks config.json's bytes; {@code file} names them in messages. */
     public static ModelConfig parse(String file, byte[] json) {

@@ -222,8 +222,7 @@ public final class SafeTensors implements AutoCloseable {
         Json.Obj index = Json.parseObject(indexName, "index", readSmallFile(indexJson, MAX_INDEX_BYTES));
         Json.Obj weightMap = index.object("weight_map");
         Map<String, String> shardOf = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
             String field = "weight_map." + Json.clip(e.getKey(), 200);
             if (!e.getValue().isTextual()) {
                 throw new ModelFormatException(indexName, field, "must be a shard file name, found "
@@ -243,8 +242,9 @@ public final class SafeTensors implements AutoCloseable {
         Map<String, String> metadata = new LinkedHashMap<>();
         if (index.has("metadata")) {
             Json.Obj meta = index.object("metadata");
-            meta.fields().forEachRemaining(e -> metadata.put(e.getKey(),
-                    e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString()));
+            for (Map.Entry<String, JsonNode> e : meta.properties()) {
+                metadata.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
+            }
         }
         List<String> shardNames = new ArrayList<>(new java.util.TreeSet<>(shardOf.values()));
         if (shardNames.size() > MAX_SHARDS) {
@@ -415,8 +415,7 @@ public final class SafeTensors implements AutoCloseable {
         long dataLength = size - 8 - n;
         Map<String, String> metadata = new LinkedHashMap<>();
         List<Raw> raws = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : root.properties()) {
             if (field.getKey().equals(METADATA)) {
                 readMetadata(file, field.getValue(), metadata);
             } else {
@@ -439,8 +438,7 @@ public final class SafeTensors implements AutoCloseable {
         if (!node.isObject()) {
             throw new ModelFormatException(file, METADATA, "must be an object of strings, found " + Json.describe(node));
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new ModelFormatException(file, METADATA + "." + Json.clip(e.getKey(), 200),
                         "must be a string, found " + Json.describe(e.getValue()));

@@ -189,7 +189,7 @@ public final class Vocabulary {
      *
      * @throws PromptException for an unknown word or a grammar error (an empty prompt states nothing)
      */
-    public Caption parse(String prompt) {
+    public Caption caption(String prompt) {
         return parseWords(checkedWords(prompt), prompt);
     }
 

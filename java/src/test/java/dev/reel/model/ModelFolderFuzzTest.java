@@ -345,7 +345,7 @@ class ModelFolderFuzzTest {
             }
             default: {
                 ObjectNode renamed = h.objectNode();
-                h.fields().forEachRemaining(e -> renamed.set(e.getKey().equals(a) ? a + "x" : e.getKey(), e.getValue()));
+                h.properties().forEach(e -> renamed.set(e.getKey().equals(a) ? a + "x" : e.getKey(), e.getValue()));
                 steps.add("rename " + a);
                 return renamed.toString();
             }

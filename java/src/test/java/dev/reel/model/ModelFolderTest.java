@@ -326,7 +326,8 @@ class ModelFolderTest {
 
     @Test
     void oneFolderOpenedTwiceIsIndependent() {
-        try (ModelFolder a = ModelFolder.open(Fixtures.tinyFull()); ModelFolder b = ModelFolder.open(Fixtures.tinyFull())) {
+        ModelFolder a = ModelFolder.open(Fixtures.tinyFull());
+        try (ModelFolder b = ModelFolder.open(Fixtures.tinyFull())) {
             a.close();
             assertEquals(64, b.weight("pool.bias").numel());
         }

@@ -110,11 +110,11 @@ class VocabularyTest {
     @Test
     void parseGivesWhatThePromptStates() {
         assertEquals(new Vocabulary.Caption("orange", "diamond", "static", "navy"),
-                VOCAB.parse("an orange diamond standing still on a navy background"));
-        Vocabulary.Caption c = VOCAB.parse("a red circle moving up-left");
+                VOCAB.caption("an orange diamond standing still on a navy background"));
+        Vocabulary.Caption c = VOCAB.caption("a red circle moving up-left");
         assertEquals("up-left", c.direction());
         assertNull(c.background());
-        assertThrows(PromptException.class, () -> VOCAB.parse(""));
+        assertThrows(PromptException.class, () -> VOCAB.caption(""));
     }
 
     @Test
