@@ -24,7 +24,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class VideoWriterTest {
-    /** PSNR floors for the lossy codecs at the default bitrate; measured: about 40 dB for both. */
+    /**
+     * PSNR floors for the lossy codecs at the default bitrate. Measured 40.2 to 40.4 dB
+     * for both, at both sizes; the yuv420p round trip alone, with no codec, gives
+     * 40.3 dB on these saturated edges, so the codecs lose almost nothing here.
+     */
     private static final double MP4_FLOOR_DB = 36, WEBM_FLOOR_DB = 36;
 
     /** The 8-frame, 32×32 clip of the tests: a square moving over a background. */
@@ -83,8 +87,8 @@ class VideoWriterTest {
         Video a = VideoReader.read(mp4), b = VideoReader.read(webm);
         assertEquals(List.of(456, 274), List.of(a.width(), a.height()));
         assertEquals(List.of(455, 273), List.of(b.width(), b.height()));
-        assertAbove(MP4_FLOOR_DB - 3, ODD.resize(456, 274, Scaling.NEAREST), a);
-        assertAbove(WEBM_FLOOR_DB - 3, ODD.resize(455, 273, Scaling.NEAREST), b);
+        assertAbove(MP4_FLOOR_DB, ODD.resize(456, 274, Scaling.NEAREST), a);
+        assertAbove(WEBM_FLOOR_DB, ODD.resize(455, 273, Scaling.NEAREST), b);
     }
 
     @Test
