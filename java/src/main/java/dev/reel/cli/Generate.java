@@ -106,10 +106,16 @@ final class Generate implements Callable<Integer> {
 
         Progressbar progress = new Progressbar(err, quiet);
         long start = System.nanoTime();
-        progress.onProgress(new Progress(Phase.LOAD, 0, 0, 0, 0, java.time.Duration.ZERO, null,
-                model == null ? "embedded model" : model.toString()));
+        // The model and every prompt are checked before anything is printed, so a mistake is one line.
         try (VideoModel vm = model == null ? VideoModel.embedded() : VideoModel.load(model);
              Generator generator = Generator.of(vm)) {
+            for (String p : request.prompts()) {
+                vm.vocabulary().encode(p);
+            }
+            vm.vocabulary().encode(request.negativePrompt());
+            progress.onProgress(new Progress(Phase.LOAD, 0, 0, 0, 0, Progressbar.since(start), null,
+                    (model == null ? "embedded model" : model.toString()) + String.format(Locale.ROOT, " in %.2f s",
+                            Progressbar.since(start).toMillis() / 1000.0)));
             List<GeneratedVideo> videos = generator.generate(request, progress);
             List<Path> written = new ArrayList<>();
             for (GeneratedVideo v : videos) {
