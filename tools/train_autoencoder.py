@@ -246,7 +246,8 @@ def main():
             print("step %d samples %d loss %.5f (pixel %.5f edge %.5f kl %.3f)  %.1f frames/s" % (step, samples, *a, rate), flush=True)
             acc, acc_n, t_acc = np.zeros(4), 0, time.time()
         done = now - start > args.minutes * 60
-        if done or now - last_eval > args.eval_minutes * 60:
+        if (done and evals[-1]["step"] != step) or (now - last_eval > args.eval_minutes * 60
+                                                         and args.minutes * 60 - (now - start) > 60):
             evaluate()
             last_eval = time.time()
         if done or now - last_save > args.save_minutes * 60:
