@@ -3,6 +3,8 @@ package dev.reel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.reel.model.PromptContext;
+import dev.reel.pipeline.GenerationRequest;
+import dev.reel.pipeline.Generator;
 import dev.reel.model.VideoModel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,22 @@ class ModelAllocationTest {
             try (Tensor extra = Tensor.allocate(Device.CPU, DType.F32, Shape.of(4))) {
                 assertEquals(live + 1, Tensor.liveAllocations());
             }
+        }
+    }
+
+    @Test
+    void aGenerationFreesEverythingItAllocated() {
+        try (Generator generator = Generator.embedded()) {
+            GenerationRequest request = GenerationRequest.builder().prompt("a red circle moving right").steps(3)
+                    .variations(3).maxBatch(2).build();
+            generator.generate(request);   // plans the workspaces
+            long tensors = Tensor.liveAllocations();
+            long javacpp = org.bytedeco.javacpp.Pointer.totalBytes();
+            for (int i = 0; i < 3; i++) {
+                generator.generate(request);
+            }
+            assertEquals(tensors, Tensor.liveAllocations(), "tensors left live by generate()");
+            assertEquals(javacpp, org.bytedeco.javacpp.Pointer.totalBytes(), "JavaCPP memory left by generate()");
         }
     }
 }

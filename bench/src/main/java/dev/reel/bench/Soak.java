@@ -32,8 +32,10 @@ public final class Soak {
                 if (i % 50 == 0) {
                     long rss = rssKb();
                     rows.add(new long[] {i, rss, (System.nanoTime() - start) / 1_000_000});
-                    System.out.printf(Locale.ROOT, "%5d calls  RSS %7.1f MB  %6.1f s%n", i, rss / 1024.0,
-                            (System.nanoTime() - start) / 1e9);
+                    Runtime rt = Runtime.getRuntime();
+                    System.out.printf(Locale.ROOT, "%5d calls  RSS %7.1f MB  heap used %6.1f MB  JavaCPP %6.1f MB  %6.1f s%n",
+                            i, rss / 1024.0, (rt.totalMemory() - rt.freeMemory()) / 1048576.0,
+                            org.bytedeco.javacpp.Pointer.totalBytes() / 1048576.0, (System.nanoTime() - start) / 1e9);
                 }
             }
         }

@@ -31,7 +31,9 @@ public final class VideoModel implements AutoCloseable {
     private final Sizes sizes;
     private final Ops ops;
     private final ReelDit dit;
-    private Workspace workspace;
+    /** Workspaces by batch size, the most recently used last; a few are kept (a request's last batch is often smaller). */
+    private final java.util.LinkedHashMap<Integer, Workspace> workspaces = new java.util.LinkedHashMap<>(4, 0.75f, true);
+    private static final int KEPT_WORKSPACES = 3;
     private boolean closed;
 
     private VideoModel(ModelFolder folder) {
@@ -178,20 +180,24 @@ public final class VideoModel implements AutoCloseable {
     }
 
     private Workspace workspace(int rows) {
-        if (workspace == null || workspace.rows != rows) {
-            if (workspace != null) {
-                workspace.close();
-                workspace = null;
-            }
-            long bytes = config.forwardBytes(rows);
-            if (bytes > ModelConfig.MAX_FORWARD_BYTES) {
-                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                        "a forward of %d rows of %s needs about %.1f GiB, more than the limit of %d GiB; use a smaller batch",
-                        rows, folder.name(), bytes / (1024.0 * 1024 * 1024), ModelConfig.MAX_FORWARD_BYTES >> 30));
-            }
-            workspace = new Workspace(ops.device, sizes, rows);
+        Workspace ws = workspaces.get(rows);
+        if (ws != null) {
+            return ws;
         }
-        return workspace;
+        long bytes = config.forwardBytes(rows);
+        if (bytes > ModelConfig.MAX_FORWARD_BYTES) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "a forward of %d rows of %s needs about %.1f GiB, more than the limit of %d GiB; use a smaller batch",
+                    rows, folder.name(), bytes / (1024.0 * 1024 * 1024), ModelConfig.MAX_FORWARD_BYTES >> 30));
+        }
+        if (workspaces.size() >= KEPT_WORKSPACES) {
+            var eldest = workspaces.entrySet().iterator().next();
+            eldest.getValue().close();
+            workspaces.remove(eldest.getKey());
+        }
+        ws = new Workspace(ops.device, sizes, rows);
+        workspaces.put(rows, ws);
+        return ws;
     }
 
     private void requireOpen() {
@@ -206,9 +212,8 @@ public final class VideoModel implements AutoCloseable {
             return;
         }
         closed = true;
-        if (workspace != null) {
-            workspace.close();
-        }
+        workspaces.values().forEach(Workspace::close);
+        workspaces.clear();
         dit.close();
         folder.close();
     }
