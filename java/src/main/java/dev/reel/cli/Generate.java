@@ -70,6 +70,10 @@ final class Generate implements Callable<Integer> {
     @Option(names = "--fps", description = "Output frame rate (default: the model's).")
     Double fps;
 
+    @Option(names = "--scaling", paramLabel = "FILTER",
+            description = "nearest (pixel-exact, the default), bilinear, bicubic or lanczos.")
+    String scaling;
+
     @Option(names = "--interpolate", description = "Make the frames of a higher --fps by motion interpolation.")
     boolean interpolate;
 
@@ -208,6 +212,15 @@ final class Generate implements Callable<Integer> {
         }
         if (fps != null) {
             w.frameRate(FrameRate.of(fps)).interpolate(interpolate);
+        } else if (interpolate) {
+            throw new Cli.UsageError("--interpolate needs --fps (a rate above the model's)");
+        }
+        if (scaling != null) {
+            try {
+                w.scaling(dev.reel.video.Scaling.valueOf(scaling.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new Cli.UsageError("--scaling must be nearest, bilinear, bicubic or lanczos, got '" + scaling + "'");
+            }
         }
         return w.build();
     }
