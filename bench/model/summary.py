@@ -1,13 +1,15 @@
 """Prints the Markdown summary of a bench/model/run session from the raw results it left in OUTDIR
-(session.txt, large-config.json, twin-*.json, jmh-*.json, profile-*.json):
+(session.txt, large-config.json, twin-*.json, jmh-*.json, profile.jsonl):
 
   /usr/bin/python3 bench/model/summary.py OUTDIR LARGE_MODEL_PATH
 
 LARGE_MODEL_PATH is the large folder's path as the session passed it to JMH (its "model"
 parameter); the folder itself may be gone. Reel's times are JMH sample-mode medians (every call
-timed), the twin's the medians of twin.py."""
+timed), the twin's the medians of twin.py; ModelProfile's figures are medians over its rounds (each
+round's own figure a median over its forwards)."""
 import json
 import os
+import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,8 +38,19 @@ def main():
 
     emb, big = load("jmh-embedded.json"), load("jmh-large.json")
     twin_e, twin_l = load("twin-embedded.json"), load("twin-large.json")
-    prof_e, prof_l = load("profile-embedded.json"), load("profile-large.json")
-    serial, blas = load("jmh-gemm-serial.json"), load("jmh-gemm-openblas.json")
+    with open(os.path.join(out, "profile.jsonl")) as f:
+        runs = [json.loads(line) for line in f if line.strip()]
+
+    def profile(model, mode):
+        rows = [r for r in runs if r["model"] == model and r["gemm_threading"] == mode]
+        if not rows:
+            return None
+        keys = ("forward_ms", "gemm_ms", "attention_ms", "other_ms", "gemm_share", "gemm_gflops")
+        summary = {k: statistics.median(r[k] for r in rows) for k in keys}
+        summary["rounds"] = len(rows)
+        return summary
+
+    prof_e, prof_l = profile("embedded", "split"), profile(large, "split")
     shapes = load("jmh-gemm-shapes.json")
     with open(os.path.join(EMBEDDED, "config.json")) as f:
         cfg_e = json.load(f)
@@ -60,14 +73,13 @@ def main():
               % (model, run, fmt(reel), fmt(twin), fmt(ratio, 2), target, pct(share), pct(twin_share)))
 
     print()
-    print("Reel's forward by kind of kernel call (ModelProfile, -Dreel.profile=true; medians per forward):")
+    print("Reel's forward by kind of kernel call (ModelProfile, -Dreel.profile=true, split threading; medians):")
     print()
-    print("| model | forward ms | GEMM ms | attention ms | other kernels ms | GEMM share | GEMM GFLOP/s |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| model | rounds | forward ms | GEMM ms | attention ms | other kernels ms | GEMM share | GEMM GFLOP/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, p in (("embedded", prof_e), ("large", prof_l)):
-        print("| %s | %.1f | %.1f | %.1f | %.1f | %s | %.0f |" % (name, p["forward_ms"], p["gemm_ms"],
+        print("| %s | %d | %.1f | %.1f | %.1f | %.1f | %s | %.0f |" % (name, p["rounds"], p["forward_ms"], p["gemm_ms"],
               p["attention_ms"], p["other_ms"], pct(p["gemm_share"]), p["gemm_gflops"]))
-
     print()
     print("One block's GEMMs at the model's own shapes (ModelGemmBenchmark; medians):")
     print()
@@ -85,13 +97,18 @@ def main():
               fmt(reel, 2), fmt(gf(reel), 0), fmt(ceiling / reel if ceiling and reel else None, 2)))
 
     print()
-    print("Reel's forward under each GEMM threading (-Dreel.gemm; JMH medians, ms):")
+    print("Reel's forward under each GEMM threading (-Dreel.gemm; ModelProfile, interleaved rounds; medians):")
     print()
-    print("| model | split (default) | serial | openblas (OpenBLAS's own threads) |")
-    print("|---|---:|---:|---:|")
-    for name, model, default in (("embedded", "embedded", emb), ("large", large, big)):
-        print("| %s | %s | %s | %s |" % (name, fmt(p50(default, "forward", model)), fmt(p50(serial, "forward", model)),
-              fmt(p50(blas, "forward", model))))
+    print("| model | threading | rounds | forward ms | GEMM ms | GEMM GFLOP/s | forward vs split |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, model in (("embedded", "embedded"), ("large", large)):
+        base = profile(model, "split")
+        for mode in ("split", "serial", "openblas"):
+            p = profile(model, mode)
+            if p is None:
+                continue
+            print("| %s | %s | %d | %.1f | %.1f | %.0f | %.2f |" % (name, mode, p["rounds"], p["forward_ms"],
+                  p["gemm_ms"], p["gemm_gflops"], p["forward_ms"] / base["forward_ms"]))
 
 
 if __name__ == "__main__":
