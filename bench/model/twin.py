@@ -6,7 +6,7 @@ Reel's JMH ModelBenchmark on the same model folder, inputs and thread count:
 Prints one JSON line: the median seconds of one conditional + unconditional forward (batch 2)
 and of a whole flow-Euler denoising loop of --steps steps (prompt encoding included), and the
 median share of the forward spent in torch's matrix products (nn.Linear), measured with the
-autograd profiler."""
+autograd profiler. --loops 0 skips the loop (loop_s is then null), for models whose loop is too long."""
 import argparse
 import json
 import os
@@ -55,13 +55,13 @@ def main():
     total = sum(e.self_cpu_time_total for e in prof.key_averages())
     gemm = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in ("aten::addmm", "aten::mm", "aten::bmm", "aten::matmul"))
     loops = []
-    for _ in range(a.loops):
+    for _ in range(max(0, a.loops)):
         start = time.perf_counter()
         generate(model, vocab, [PROMPT], [42], steps=a.steps)
         loops.append(time.perf_counter() - start)
     print(json.dumps({"system": "twin (PyTorch %s)" % torch.__version__, "model": os.path.abspath(a.model),
                       "threads": a.threads, "tokens": cfg.tokens, "hidden": cfg.hidden, "depth": cfg.depth,
-                      "forward_s": statistics.median(times), "loop_s": statistics.median(loops), "steps": a.steps,
+                      "forward_s": statistics.median(times), "loop_s": statistics.median(loops) if loops else None, "steps": a.steps,
                       "gemm_share": gemm / total if total else None}))
 
 

@@ -39,17 +39,21 @@ import org.openjdk.jmh.annotations.Warmup;
  * (two matrix products); for WINDOW only the pairs in the kept tiles count.
  *
  * <p>Threads: Reel uses its default (all logical cores), libtorch is set to the
- * same count and OpenBLAS keeps its default (all cores). Run under the machine's
- * {@code OPENBLAS_CORETYPE}, which the output records.
- *
- * <p>libtorch parallelises SDPA over its own threads; OpenBLAS threads nested in
- * them oversubscribe the cores (12x slower here), so the libtorch benchmarks run
- * in their own invocation with {@code OPENBLAS_NUM_THREADS=1}:
+ * same count and {@code sgemm} runs on OpenBLAS's threads, one per core. libtorch
+ * parallelises SDPA over its own threads and calls OpenBLAS inside them; OpenBLAS
+ * threads nested there oversubscribe the cores (12x slower here), so the states
+ * of the libtorch benchmarks set OpenBLAS to one thread and the sgemm state sets
+ * it back to all cores. JMH forks a JVM per benchmark, so one invocation times
+ * all three systems:
  *
  * <pre>
- * java -jar bench/target/reel-bench-0.1.0.jar 'SpacetimeAttentionBenchmark.*(Reel|OpenBlas).*'
- * OPENBLAS_NUM_THREADS=1 java -jar bench/target/reel-bench-0.1.0.jar 'SpacetimeAttentionBenchmark.*Torch.*'
+ * java -jar bench/target/reel-bench-0.1.0.jar 'SpacetimeAttentionBenchmark.(fullReelF32|fullTorchF32|sgemmOpenBlas)'
  * </pre>
+ *
+ * <p>Instruction sets are each system's own choice unless capped, and the output
+ * records the caps: {@code REEL_CPU_ISA=avx2} for Reel's kernels,
+ * {@code ATEN_CPU_CAPABILITY=avx2} for libtorch's, {@code OPENBLAS_CORETYPE=Haswell}
+ * for OpenBLAS's; all three together stand for an AVX2-only processor.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -83,8 +87,15 @@ public class SpacetimeAttentionBenchmark {
     }
 
     static void report(String what, double flops) {
-        System.out.printf("%n[flops] %s: %.6e FLOPs per call, threads %d, OPENBLAS_CORETYPE=%s%n", what, flops,
-                threads(), System.getenv("OPENBLAS_CORETYPE"));
+        System.out.printf("%n[flops] %s: %.6e FLOPs per call, threads %d, REEL_CPU_ISA=%s, ATEN_CPU_CAPABILITY=%s,"
+                        + " OPENBLAS_CORETYPE=%s%n", what, flops, threads(), System.getenv("REEL_CPU_ISA"),
+                System.getenv("ATEN_CPU_CAPABILITY"), System.getenv("OPENBLAS_CORETYPE"));
+    }
+
+    /** libtorch on Reel's thread count over a single-threaded OpenBLAS (see the class comment). */
+    static void torchThreads() {
+        torch.set_num_threads(threads());
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
     }
 
     // ---- FULL -----------------------------------------------------------------
@@ -105,7 +116,7 @@ public class SpacetimeAttentionBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            torch.set_num_threads(threads());
+            torchThreads();
             Shape s = Shape.of(1, tokens, heads, headDim);
             attention = SpacetimeAttention.builder().mode(AttentionMode.FULL).video(1, 1, tokens).build();
             q = randn(DType.F32, s, 1);
@@ -120,7 +131,8 @@ public class SpacetimeAttentionBenchmark {
             tq = torchView(q).permute(0, 2, 1, 3).contiguous();
             tk = torchView(k).permute(0, 2, 1, 3).contiguous();
             tv = torchView(v).permute(0, 2, 1, 3).contiguous();
-            report("FULL N=" + tokens + " d=" + headDim + " heads=" + heads, 4.0 * heads * headDim * tokens * (double) tokens);
+            report("FULL N=" + tokens + " d=" + headDim + " heads=" + heads + ", libtorch CPU capability "
+                    + torch.get_cpu_capability().getString(), 4.0 * heads * headDim * tokens * (double) tokens);
         }
 
         @TearDown(Level.Trial)
@@ -163,7 +175,7 @@ public class SpacetimeAttentionBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            torch.set_num_threads(threads());
+            torchThreads();
             Shape s = Shape.of(1, N, HEADS, D);
             attention = SpacetimeAttention.builder().mode(mode).video(T, H, W).build();
             q = randn(DType.F32, s, 4);
@@ -231,7 +243,7 @@ public class SpacetimeAttentionBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            torch.set_num_threads(threads());
+            torchThreads();
             String[] r = window.split(",");
             int rt = Integer.parseInt(r[0]), rh = Integer.parseInt(r[1]), rw = Integer.parseInt(r[2]);
             int tt = 4, th = 8, tw = 8;
@@ -331,7 +343,7 @@ public class SpacetimeAttentionBenchmark {
 
     // ---- the matrix-product ceiling --------------------------------------------
 
-    /** OpenBLAS sgemm n x n x n, 2 n^3 FLOPs (n = 2048: 17.2 GFLOP, the FLOPs of FULL N = 4096, d = 64, 4 heads). */
+    /** OpenBLAS sgemm n x n x n on all cores, 2 n^3 FLOPs (n = 2048: 17.2 GFLOP, the FLOPs of FULL N = 4096, d = 64, 4 heads). */
     @State(Scope.Benchmark)
     public static class Gemm {
         @Param({"2048"})
@@ -352,7 +364,8 @@ public class SpacetimeAttentionBenchmark {
             }
             a.put(values);
             b.put(values);
-            report("sgemm " + n + "^3 (OpenBLAS, its default thread count: all cores)",
+            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads());
+            report("sgemm " + n + "^3 (OpenBLAS, " + threads() + " threads)",
                     2.0 * n * n * (double) n);
         }
 

@@ -81,7 +81,7 @@ final class ReelDit implements AutoCloseable {
         try (Tensor pooled = Buffers.owned(ops.device, rows * d)) {
             text.forward(ops, rows, ids.address(), lengths.address(), ctx.address());
             probe.at("text", ctx.address(), rows * l * d);
-            Layers.maskedMean(ops.device, 0L, rows, l, d, ctx.address(), lengths.address(), pooled.address());
+            ops.maskedMean(rows, l, d, ctx.address(), lengths.address(), pooled.address());
             ops.linear(pool, rows, pooled.address(), bias.address());
             ops.bias(rows, d, bias.address(), promptBias.address(), Activation.NONE);
             for (int i = 0; i < blocks.length; i++) {
@@ -98,17 +98,17 @@ final class ReelDit implements AutoCloseable {
     /** {@code out [R, C, T, H, W] = model(x [R, C, T, H, W], t from ws.t)}; x and out may not overlap. */
     void forward(Ops ops, Workspace ws, PromptContext p, long x, long out, Probe probe) {
         long r = ws.rows, rn = r * s.tokens, d = s.hidden;
-        Layers.patchify(ops.device, 0L, r, s.channels, s.frames, s.height, s.width, s.pt, s.ph, s.pw, x, ws.tokens);
+        ops.patchify(s, r, x, ws.tokens);
         ops.linear(patchEmbed, rn, ws.tokens, ws.h);
-        Layers.biasAct(ops.device, 0L, rn, d, ws.h, d, ws.h, d, posBias.address(), s.tokens, Activation.NONE);
+        ops.biasAct(rn, d, ws.h, ws.h, posBias.address(), s.tokens, Activation.NONE);
         probe.at("embed", ws.h, rn * d);
 
-        Layers.timestepEmbedding(ops.device, 0L, r, s.timestepDim, s.timestepScale, ws.t.address(), ws.e);
+        ops.timestepEmbedding(r, s.timestepDim, s.timestepScale, ws.t.address(), ws.e);
         ops.linearBias(tFc1, r, ws.e, ws.c1, Activation.SILU);
         ops.linear(tFc2, r, ws.c1, ws.c);
         ops.residual(r, d, ws.c, p.promptBias.address(), 0, 0, 1, 0);
         probe.at("conditioning", ws.c, r * d);
-        Layers.biasAct(ops.device, 0L, r, d, ws.c, d, ws.sc, d, 0, 1, Activation.SILU);
+        ops.biasAct(r, d, ws.c, ws.sc, 0, 1, Activation.SILU);
 
         ws.cross.context_lens(p.lengths.address());   // padding keys of the text get weight 0
         for (int i = 0; i < blocks.length; i++) {
@@ -120,7 +120,7 @@ final class ReelDit implements AutoCloseable {
         ops.layerNorm(rn, d, ws.h, ws.y, 0, 0, at(ws.fmod, 0), at(ws.fmod, d), s.tokens, 2 * d);
         ops.linearBias(finalLinear, rn, ws.y, ws.tokens, Activation.NONE);
         probe.at("final", ws.tokens, rn * s.patchDim);
-        Layers.unpatchify(ops.device, 0L, r, s.channels, s.frames, s.height, s.width, s.pt, s.ph, s.pw, ws.tokens, out);
+        ops.unpatchify(s, r, ws.tokens, out);
     }
 
     long vocabularySize() {

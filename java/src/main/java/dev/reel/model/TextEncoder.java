@@ -3,7 +3,6 @@ package dev.reel.model;
 import dev.reel.Tensor;
 import dev.reel.ffi.ReelNative.AttentionParams;
 import dev.reel.nn.Activation;
-import dev.reel.nn.Layers;
 import dev.reel.nn.Linear;
 
 /**
@@ -48,8 +47,7 @@ final class TextEncoder {
         Tensor f = Buffers.owned(ops.device, rl * 4 * d);
         try (u; words; y; qkv; o; f; AttentionParams attention = AttentionCalls.text(s, rows)) {
             attention.context_lens(lengths);
-            Layers.embedding(ops.device, 0L, rl, d, ids, tokEmbed, vocab, posEmbed, s.textLen, (float) Math.sqrt(d),
-                    u.address());
+            ops.embedding(rl, d, ids, tokEmbed, vocab, posEmbed, s.textLen, (float) Math.sqrt(d), u.address());
             ops.layerNorm(rl, d, u.address(), words.address(), wordNormW, wordNormB, 0, 0, 1, 0);
             for (Layer layer : layers) {
                 ops.layerNorm(rl, d, u.address(), y.address(), layer.norm1W, layer.norm1B, 0, 0, 1, 0);

@@ -162,6 +162,19 @@ public final class VideoModel implements AutoCloseable {
         dit.forward(ops, ws, prompts, x.address(), out.address(), probe);
     }
 
+    /**
+     * Time spent in this model's kernels by kind since it was loaded or
+     * {@link #resetOpTimes} last ran; all zero unless the JVM runs with
+     * {@code -Dreel.profile=true} (see {@link OpTimes}).
+     */
+    public synchronized OpTimes opTimes() {
+        return ops.times();
+    }
+
+    public synchronized void resetOpTimes() {
+        ops.resetTimes();
+    }
+
     private void requireLatent(String name, Tensor tensor, int rows) {
         if (tensor == null) {
             throw new IllegalArgumentException(name + " is null");

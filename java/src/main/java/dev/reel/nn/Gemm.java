@@ -18,6 +18,13 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * OpenBLAS threaded and 20 ms single-threaded; a product below
  * {@link #SPLIT_FLOPS} runs whole on the calling thread.
  *
+ * <p>The system property {@code reel.gemm} picks the threading, for measuring
+ * this choice and nothing else: {@code split} (the default, as above),
+ * {@code serial} (OpenBLAS single-threaded and no split: every product on the
+ * calling thread) or {@code openblas} (OpenBLAS's own threads on all cores, no
+ * split: the arrangement that lost 18x on the embedded model). It is read once,
+ * when the class loads.
+ *
  * <p>An instance holds the JavaCPP pointers its calls need and re-aims them at
  * each call, so a forward pass makes no pointer objects per product; it is
  * confined to one thread at a time.
@@ -32,6 +39,12 @@ public final class Gemm {
     /** Rows of the smallest part of a split product. */
     private static final long MIN_PART_ROWS = 64;
 
+    /** How products use the cores; see the class comment. */
+    public enum Threading { SPLIT, SERIAL, OPENBLAS }
+
+    /** The threading of this JVM, from {@code -Dreel.gemm=split|serial|openblas}. */
+    public static final Threading THREADING = threading(System.getProperty("reel.gemm", "split"));
+
     private static final java.util.concurrent.ExecutorService WORKERS;
     private static final int THREADS;
 
@@ -40,13 +53,15 @@ public final class Gemm {
         ROW_MAJOR = openblas_nolapack.CblasRowMajor;
         NO_TRANS = openblas_nolapack.CblasNoTrans;
         TRANS = openblas_nolapack.CblasTrans;
-        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
         THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
-        WORKERS = THREADS == 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(THREADS - 1, r -> {
-            Thread t = new Thread(r, "reel-gemm");
-            t.setDaemon(true);
-            return t;
-        });
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(
+                THREADING == Threading.OPENBLAS ? THREADS : 1);
+        WORKERS = THREADS == 1 || THREADING != Threading.SPLIT ? null
+                : java.util.concurrent.Executors.newFixedThreadPool(THREADS - 1, r -> {
+                    Thread t = new Thread(r, "reel-gemm");
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     /** A float pointer whose address is set per call (JavaCPP's address field is protected). */
@@ -95,7 +110,7 @@ public final class Gemm {
         }
         float beta = accumulate ? 1.0f : 0.0f;
         int split = (int) Math.min(THREADS, rows / MIN_PART_ROWS);
-        if (split < 2 || rows * out * in < SPLIT_FLOPS) {
+        if (split < 2 || rows * out * in < SPLIT_FLOPS || WORKERS == null) {
             product(aims[0], rows, in, out, x, xStride, w, y, yStride, beta);
             return;
         }
@@ -141,6 +156,16 @@ public final class Gemm {
                                 long yStride, float beta) {
         openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int) rows, (int) out, (int) in, 1.0f,
                 aim[0].at(x), (int) xStride, aim[1].at(w), (int) in, beta, aim[2].at(y), (int) yStride);
+    }
+
+    private static Threading threading(String value) {
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "split" -> Threading.SPLIT;
+            case "serial" -> Threading.SERIAL;
+            case "openblas" -> Threading.OPENBLAS;
+            default -> throw new IllegalArgumentException(
+                    "system property reel.gemm must be split, serial or openblas, got '" + value + "'");
+        };
     }
 
     private static void requireInt(String name, long value, long min) {
