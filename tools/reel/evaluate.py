@@ -1,9 +1,22 @@
 """Measures what a video shows: the main object's colour (nearest named colour), shape class
-(best template overlap) and motion direction (centroid track).
+(best template overlap), motion direction (centroid track) and the background's colour
+(nearest named background).
 
 Input frames: float array [T, H, W, 3] in [0, 1]. The background is the per-channel median
 of each frame (the object covers well under half of it); object pixels differ from it by more
-than THRESHOLD in some channel."""
+than THRESHOLD in some channel.
+
+Two shape rules:
+- `shape` (the rule of the embedded model's card): the template (data.inside) with the best
+  IoU against the mask, summed over frames;
+- `shape_fill` (the strict rule): the mean over frames of the mask's fill of its bounding box:
+  square above FILL_SQUARE, circle from FILL_CIRCLE to FILL_SQUARE; below, the triangle and the
+  diamond both fill half their box (data.inside draws both as straight-sided figures whose box
+  they half cover), so they are told apart by symmetry: the triangle's area centroid lies
+  TRIANGLE_OFFSET or more of the box height off the box's middle (its base is the widest row;
+  the ideal figure's offset is 1/6), the diamond's on it. Rendered ground truth: mean fill
+  0.96-1.00 (square), 0.73-0.85 (circle), 0.50-0.65 (triangle, diamond); offset 0.12-0.16
+  (triangle), within 0.04 (the others)."""
 import math
 
 import numpy as np
@@ -12,6 +25,9 @@ from .data import inside
 
 THRESHOLD = 0.25
 STATIC_FRACTION = 0.11  # a track shorter than this fraction of the frame width, start to end, is "static"
+FILL_SQUARE = 0.88
+FILL_CIRCLE = 0.65
+TRIANGLE_OFFSET = 1.0 / 12
 DIRECTION_NAMES = ["right", "down-right", "down", "down-left", "left", "up-left", "up", "up-right"]
 
 
@@ -86,15 +102,37 @@ def shape_scores(mask, shapes):
     return out
 
 
+def box_fill(mask):
+    """(fill, offset): the mask's share of its bounding box, and how far its centroid lies below
+    the box's middle, as a fraction of the box height."""
+    ys, xs = np.nonzero(mask)
+    bw = xs.max() - xs.min() + 1
+    bh = ys.max() - ys.min() + 1
+    return len(xs) / float(bw * bh), (ys.mean() + 0.5 - (ys.min() + ys.max() + 1) / 2.0) / bh
+
+
+def fill_shape(fill, offset):
+    """The strict rule's shape for a video's mean fill and mean centroid offset."""
+    if fill > FILL_SQUARE:
+        return "square"
+    if fill >= FILL_CIRCLE:
+        return "circle"
+    return "triangle" if abs(offset) >= TRIANGLE_OFFSET else "diamond"
+
+
 def analyse(frames, vocab):
-    """Returns dict(colour, shape, direction, found) for frames [T, H, W, 3] in [0, 1]."""
+    """Returns dict(colour, shape, shape_fill, direction, background, found) for frames
+    [T, H, W, 3] in [0, 1]."""
     frames = np.clip(np.asarray(frames, np.float64), 0, 1)
     colours = np.array([vocab.data["colours"][c] for c in vocab.colours])
-    track, votes, pix = [], {s: 0.0 for s in vocab.shapes}, []
+    backgrounds = np.array([vocab.data["backgrounds"][b] for b in vocab.backgrounds])
+    track, votes, pix, fills, bgs = [], {s: 0.0 for s in vocab.shapes}, [], [], []
     for f in frames:
         mask, bg = object_mask(f)
+        bgs.append(bg)
         if mask.sum() < 4:
             continue
+        fills.append(box_fill(mask))
         ys, xs = np.nonzero(mask)
         track.append((xs.mean(), ys.mean()))
         # colour from the object's interior: pixels far from the background
@@ -103,11 +141,15 @@ def analyse(frames, vocab):
         pix.append(p[d >= np.quantile(d, 0.5)])
         for s, v in shape_scores(mask, vocab.shapes).items():
             votes[s] += v
+    bg_rgb = np.median(np.array(bgs), axis=0)
+    background = vocab.backgrounds[int(np.argmin(((backgrounds - bg_rgb[None]) ** 2).sum(axis=1)))]
     if not track:
-        return dict(colour=None, shape=None, direction=None, found=False)
+        return dict(colour=None, shape=None, shape_fill=None, direction=None, background=background,
+                    found=False)
     rgb = np.median(np.concatenate(pix), axis=0)
     colour = vocab.colours[int(np.argmin(((colours - rgb[None]) ** 2).sum(axis=1)))]
     shape = max(votes, key=votes.get)
+    fill, offset = np.mean(np.array(fills), axis=0)
     track = np.array(track)
     t = np.arange(len(track), dtype=np.float64)
     if len(track) >= 2:
@@ -121,8 +163,9 @@ def analyse(frames, vocab):
     else:
         ang = math.degrees(math.atan2(vy, vx)) % 360
         direction = DIRECTION_NAMES[int(((ang + 22.5) % 360) // 45)]
-    return dict(colour=colour, shape=shape, direction=direction, found=True, rgb=rgb.tolist(),
-                velocity=(vx, vy))
+    return dict(colour=colour, shape=shape, shape_fill=fill_shape(fill, offset), direction=direction,
+                background=background, found=True, rgb=rgb.tolist(), velocity=(vx, vy),
+                votes=votes, fill=fill, offset=offset, background_rgb=bg_rgb.tolist())
 
 
 def video_to_frames(video):

@@ -1,5 +1,6 @@
 """Reading frames for the evaluator: a video file (through an ffmpeg executable on PATH), a
-folder of PNG or PPM frames (sorted by name), or a .npy array [T, H, W, 3]."""
+folder of PNG or PPM frames (sorted by name), or a .npy array [T, H, W, 3] (floats in [0, 1],
+or uint8 bytes, read as byte / 255)."""
 import os
 import shutil
 import struct
@@ -103,5 +104,6 @@ def read_frames(path):
         return np.stack([read_png(os.path.join(path, n)) if n.lower().endswith(".png")
                          else read_ppm(os.path.join(path, n)) for n in names])
     if path.endswith(".npy"):
-        return np.load(path)
+        a = np.load(path)
+        return a.astype(np.float64) / 255.0 if a.dtype == np.uint8 else a
     return read_video(path)
