@@ -12,8 +12,13 @@ import java.util.List;
  * buffers are those of one video whatever the batch.
  */
 final class AutoencoderWorkspace implements AutoCloseable {
-    /** Patch-matrix elements a convolution's band aims at: 4 MB, two cache-sized halves on two threads. */
-    static final long PATCH_BUDGET = 1L << 20;
+    /**
+     * Patch-matrix elements a convolution's band aims at: 1 MB, half of it per thread on two
+     * cores, so that a band is still in cache when the product reads it. Measured on the
+     * 2-core Xeon (16 frames of 128x128, trained weights): decode 0.53 s at 64K-256K elements,
+     * 0.69 s at 1M, 0.86 s at 2M (fastest of 9 runs each).
+     */
+    static final long PATCH_BUDGET = 1L << 18;
 
     final long frames, height, width;
     final long s0, s1;        // the stream [w, T, H, W] at its level, and the encoder's next one
