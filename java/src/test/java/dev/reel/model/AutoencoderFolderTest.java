@@ -10,13 +10,8 @@ import dev.reel.DType;
 import dev.reel.Device;
 import dev.reel.Shape;
 import dev.reel.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Random;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -188,39 +183,9 @@ class AutoencoderFolderTest {
 
     // ---------------------------------------------------------------- in a model folder
 
-    /** tiny-full with an autoencoder block (edited by {@code edit}) and matching random weights. */
-    private Path modelWithAutoencoder(Consumer<ObjectNode> edit) {
-        Path f = Fixtures.copy(Fixtures.tinyFull(), temp.resolve("model"));
-        ObjectNode config = Fixtures.json(Fixtures.read(f.resolve("config.json")));
-        ObjectNode block = (ObjectNode) Fixtures.json(Fixtures.read(FIXTURE.resolve("config.json"))).get(BLOCK);
-        block.put("latent_channels", 3);
-        block.putArray("latent_mean").add(0.1).add(-0.2).add(0.3);
-        block.putArray("latent_std").add(1.5).add(0.5).add(1.0);
-        edit.accept(block);
-        config.set(BLOCK, block);
-        byte[] json = Fixtures.bytes(config);
-        Fixtures.write(f.resolve("config.json"), json);
-        AutoencoderConfig ae = AutoencoderConfig.parse("config.json", json);
-        Map<String, Fixtures.St.Tensor> tensors = new TreeMap<>();
-        Random random = new Random(5);
-        for (Map.Entry<String, long[]> e : ae.expectedTensors().entrySet()) {
-            long n = 1;
-            for (long d : e.getValue()) {
-                n *= d;
-            }
-            ByteBuffer b = ByteBuffer.allocate((int) (4 * n)).order(ByteOrder.LITTLE_ENDIAN);
-            for (long i = 0; i < n; i++) {
-                b.putFloat((float) (0.1 * random.nextGaussian()));
-            }
-            tensors.put(e.getKey(), new Fixtures.St.Tensor("F32", Fixtures.JSON.valueToTree(e.getValue()), b.array()));
-        }
-        new Fixtures.St(Fixtures.JSON.createObjectNode(), new byte[0]).pack(tensors).write(f.resolve("autoencoder.safetensors"));
-        return f;
-    }
-
     @Test
     void aModelFolderOpensItsAutoencoderAndDecodesTheTransformersLatent() {
-        Path f = modelWithAutoencoder(b -> {});
+        Path f = Fixtures.latentModel(temp.resolve("model"));
         ModelFolder folder = ModelFolder.open(f);
         try (folder) {
             Autoencoder ae = folder.autoencoder().orElseThrow();
@@ -252,7 +217,7 @@ class AutoencoderFolderTest {
 
     @Test
     void theLatentChannelsMustBeTheTransformers() {
-        Path f = modelWithAutoencoder(b -> {});
+        Path f = Fixtures.latentModel(temp.resolve("model"));
         ObjectNode config = Fixtures.json(Fixtures.read(f.resolve("config.json")));
         ObjectNode ae = (ObjectNode) Fixtures.json(Fixtures.read(FIXTURE.resolve("config.json"))).get(BLOCK);
         config.set(BLOCK, ae);   // 4 latent channels against the transformer's 3
@@ -264,7 +229,7 @@ class AutoencoderFolderTest {
 
     @Test
     void aModelFolderRefusesItsAutoencodersBadWeights() throws Exception {
-        Path f = modelWithAutoencoder(b -> {});
+        Path f = Fixtures.latentModel(temp.resolve("model"));
         Fixtures.St st = Fixtures.St.of(f.resolve("autoencoder.safetensors"));
         st.without("decoder.norm_out.weight").write(f.resolve("autoencoder.safetensors"));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFolder.open(f).close());
