@@ -15,8 +15,8 @@ final class AutoencoderWorkspace implements AutoCloseable {
     /**
      * Patch-matrix elements a convolution's band aims at: 1 MB, half of it per thread on two
      * cores, so that a band is still in cache when the product reads it. Measured on the
-     * 2-core Xeon (16 frames of 128x128, trained weights): decode 0.53 s at 64K-256K elements,
-     * 0.69 s at 1M, 0.86 s at 2M (fastest of 9 runs each).
+     * 2-core Xeon (16 frames of 128x128, trained weights, the machine shared): decode 0.42-0.47 s
+     * at 64K-256K elements, 0.54 s at 512K, 0.61 s at 1M (fastest of 9 runs each).
      */
     static final long PATCH_BUDGET = 1L << 18;
 
