@@ -342,6 +342,32 @@ reel_status check_patch(const char* call, int32_t device, const reel_patch_param
     return REEL_OK;
 }
 
+
+// ---- image layers: shared checks ----
+
+// Strides that must be >= 0, by name.
+struct Stride {
+    const char* name;
+    int64_t value;
+};
+
+template <size_t N>
+reel_status check_strides(const char* call, const Stride (&strides)[N]) {
+    for (const Stride& st : strides) {
+        if (st.value < 0 || st.value > (int64_t{1} << 40)) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: %s must be in [0, 2^40], got %lld", call, st.name,
+                        static_cast<long long>(st.value));
+        }
+    }
+    return REEL_OK;
+}
+
+// a*b when it is at most 2^40, else -1.
+int64_t product_40(int64_t a, int64_t b) {
+    const __int128 v = static_cast<__int128>(a) * b;
+    return v > (int64_t{1} << 40) ? -1 : static_cast<int64_t>(v);
+}
+
 }  // namespace
 
 extern "C" {
@@ -768,6 +794,152 @@ reel_status reel_masked_mean(int32_t device, void* stream, int32_t dtype, int64_
         }
     }
     return guarded(call, [&] { return cpu::masked_mean(dtype, batch, len, dim, x, lengths, out); });
+}
+
+
+reel_status reel_group_norm(int32_t device, void* stream, const reel_group_norm_params* p, const void* x,
+                            const void* weight, const void* bias, void* out) {
+    const char* call = "reel_group_norm";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (reel_status s = check_layer_dtype(call, p->dtype)) return s;
+    if (p->act < REEL_ACT_NONE || p->act > REEL_ACT_SILU) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: unknown activation %d", call, p->act);
+    }
+    if (reel_status s = check_size(call, "batch", p->batch, 0)) return s;
+    if (reel_status s = check_size(call, "channels", p->channels, 1)) return s;
+    if (reel_status s = check_size(call, "groups", p->groups, 1)) return s;
+    if (reel_status s = check_size(call, "spatial", p->spatial, 1)) return s;
+    if (p->channels % p->groups != 0) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: groups %lld does not divide channels %lld", call,
+                    static_cast<long long>(p->groups), static_cast<long long>(p->channels));
+    }
+    const Stride strides[] = {{"x_batch_stride", p->x_batch_stride},
+                              {"x_channel_stride", p->x_channel_stride},
+                              {"out_batch_stride", p->out_batch_stride},
+                              {"out_channel_stride", p->out_channel_stride}};
+    if (reel_status s = check_strides(call, strides)) return s;
+    if (reel_status s = check_eps(call, p->eps)) return s;
+    if (p->batch == 0) return REEL_OK;
+    if (x == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: x is NULL", call);
+    if (out == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out is NULL", call);
+    const int64_t elem = dtype_size(p->dtype);
+    const int64_t x_bytes = strided_extent(p->batch, p->channels, 1, p->spatial, p->x_batch_stride,
+                                           p->x_channel_stride, 0, elem);
+    const int64_t out_bytes = strided_extent(p->batch, p->channels, 1, p->spatial, p->out_batch_stride,
+                                             p->out_channel_stride, 0, elem);
+    if (x_bytes == 0 || x_bytes > (int64_t{1} << 62)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the extent of x exceeds 2^62 bytes", call);
+    if (out_bytes == 0 || out_bytes > (int64_t{1} << 62)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the extent of out exceeds 2^62 bytes", call);
+    if (!distinct_elements(p->batch, p->channels, 1, p->spatial, p->out_batch_stride, p->out_channel_stride, 0)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the output strides map two elements to one address", call);
+    }
+    const bool in_place = out == x && p->out_batch_stride == p->x_batch_stride &&
+                          p->out_channel_stride == p->x_channel_stride;
+    if (!in_place && overlaps(out, out_bytes, x, x_bytes)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and x overlap (in place needs the same address and strides)", call);
+    }
+    const struct {
+        const char* name;
+        const void* ptr;
+    } tables[] = {{"weight", weight}, {"bias", bias}};
+    for (const auto& t : tables) {
+        if (t.ptr != nullptr && overlaps(out, out_bytes, t.ptr, p->channels * elem)) {
+            return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and %s overlap", call, t.name);
+        }
+    }
+    if (device >= 0) return not_on_cuda(call);
+    return guarded(call, [&] { return cpu::group_norm(*p, x, weight, bias, out); });
+}
+
+reel_status reel_im2col(int32_t device, void* stream, const reel_im2col_params* p, const void* x, void* patches) {
+    const char* call = "reel_im2col";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (reel_status s = check_layer_dtype(call, p->dtype)) return s;
+    if (p->kernel != 1 && p->kernel != 3) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: kernel must be 1 or 3, got %d", call, p->kernel);
+    }
+    if (p->stride != 1 && p->stride != 2) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: stride must be 1 or 2, got %d", call, p->stride);
+    }
+    const struct {
+        const char* name;
+        int64_t value;
+    } sizes[] = {{"channels", p->channels}, {"frames", p->frames}, {"height", p->height}, {"width", p->width}};
+    for (const auto& sz : sizes) {
+        if (reel_status s = check_size(call, sz.name, sz.value, 1)) return s;
+    }
+    const Stride strides[] = {{"channel_stride", p->channel_stride}, {"frame_stride", p->frame_stride}};
+    if (reel_status s = check_strides(call, strides)) return s;
+    const int64_t plane = product_40(p->height, p->width);
+    if (plane < 0) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: height*width exceeds 2^40", call);
+    const int64_t ho = (p->height - 1) / p->stride + 1, wo = (p->width - 1) / p->stride + 1;
+    const int64_t rows = product_40(p->frames, ho);
+    if (rows < 0) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: frames*output height exceeds 2^40", call);
+    if (p->row_begin < 0 || p->row_begin > p->row_end || p->row_end > rows) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: rows [%lld, %lld) are not within the %lld output rows", call,
+                    static_cast<long long>(p->row_begin), static_cast<long long>(p->row_end),
+                    static_cast<long long>(rows));
+    }
+    if (p->row_begin == p->row_end) return REEL_OK;
+    const int64_t columns = product_40(p->row_end - p->row_begin, wo);
+    if (columns < 0) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the patch matrix has more than 2^40 columns", call);
+    if (x == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: x is NULL", call);
+    const int64_t elem = dtype_size(p->dtype);
+    const int64_t x_bytes = strided_extent(p->channels, p->frames, 1, plane, p->channel_stride, p->frame_stride, 0, elem);
+    if (x_bytes == 0 || x_bytes > (int64_t{1} << 62)) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the extent of x exceeds 2^62 bytes", call);
+    }
+    const int64_t taps = p->channels * p->kernel * p->kernel;
+    const Rows ps{"patches", patches, taps, columns, p->patches_stride, "patches_stride"};
+    if (reel_status s = check_rows(call, ps, elem)) return s;
+    const Rows xs{"x", x, 1, x_bytes / elem, x_bytes / elem, "x"};
+    if (rows_meet(ps, xs, elem)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: patches and x overlap", call);
+    if (device >= 0) return not_on_cuda(call);
+    return guarded(call, [&] { return cpu::im2col(*p, x, patches); });
+}
+
+reel_status reel_channel_affine(int32_t device, void* stream, const reel_channel_affine_params* p, const void* x,
+                                const void* scale, const void* shift, void* out) {
+    const char* call = "reel_channel_affine";
+    if (reel_status s = check_target(device, call)) return s;
+    if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
+    if (reel_status s = check_layer_dtype(call, p->dtype)) return s;
+    if (reel_status s = check_size(call, "channels", p->channels, 0)) return s;
+    if (reel_status s = check_size(call, "count", p->count, 1)) return s;
+    if (p->channels == 0) return REEL_OK;
+    const int64_t elem = dtype_size(p->dtype);
+    const Rows o{"out", out, p->channels, p->count, p->out_stride, "out_stride"};
+    const Rows xs{"x", x, p->channels, p->count, x != nullptr ? p->x_stride : p->count, "x_stride"};
+    const Rows tables[] = {{"scale", scale, 1, p->channels, p->channels, "channels"},
+                           {"shift", shift, 1, p->channels, p->channels, "channels"}};
+    if (reel_status s = check_rows(call, o, elem)) return s;
+    if (reel_status s = check_optional_rows(call, xs, elem)) return s;
+    if (reel_status s = check_output(call, o, xs, true, elem)) return s;
+    for (const Rows& t : tables) {
+        if (reel_status s = check_output(call, o, t, false, elem)) return s;
+    }
+    if (device >= 0) return not_on_cuda(call);
+    return guarded(call, [&] { return cpu::channel_affine(*p, x, scale, shift, out); });
+}
+
+reel_status reel_upsample_nearest2x(int32_t device, void* stream, int32_t dtype, int64_t planes, int64_t height,
+                                    int64_t width, const void* x, void* out) {
+    const char* call = "reel_upsample_nearest2x";
+    if (reel_status s = check_target(device, call)) return s;
+    if (reel_status s = check_layer_dtype(call, dtype)) return s;
+    if (reel_status s = check_size(call, "planes", planes, 1)) return s;
+    if (reel_status s = check_size(call, "height", height, 1)) return s;
+    if (reel_status s = check_size(call, "width", width, 1)) return s;
+    const __int128 in_bytes = static_cast<__int128>(planes) * height * width * dtype_size(dtype);
+    if (4 * in_bytes > (int64_t{1} << 62)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: the output exceeds 2^62 bytes", call);
+    if (x == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: x is NULL", call);
+    if (out == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out is NULL", call);
+    if (overlaps(out, static_cast<int64_t>(4 * in_bytes), x, static_cast<int64_t>(in_bytes))) {
+        return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and x overlap", call);
+    }
+    if (device >= 0) return not_on_cuda(call);
+    return guarded(call, [&] { return cpu::upsample_nearest2x(dtype, planes, height, width, x, out); });
 }
 
 }  // extern "C"

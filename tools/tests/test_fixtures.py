@@ -25,6 +25,21 @@ class FixturesTest(unittest.TestCase):
             for name, v in trace:
                 np.testing.assert_allclose(v.numpy(), t[name], rtol=1e-4, atol=1e-4, err_msg=kind + " " + name)
 
+    def test_committed_autoencoder_fixture_matches_the_twin(self):
+        from make_autoencoder_fixture import FOLDER, traced
+        if not os.path.isdir(FOLDER):
+            self.skipTest("no fixture at " + FOLDER)
+        ae = modelfolder.read_autoencoder(FOLDER)
+        t, meta = safetensors.read(os.path.join(FOLDER, "trace.safetensors"))
+        self.assertEqual(meta["layout"], "[B, C, T, H, W]")
+        again = traced(ae, torch.from_numpy(t["input.frames"]))
+        self.assertEqual(sorted(again), sorted(t))
+        for name, v in again.items():
+            np.testing.assert_allclose(v, t[name], rtol=1e-5, atol=1e-5, err_msg=name)
+        # the decoder's input is the encoder's output, and the output is not trivial
+        np.testing.assert_array_equal(t["latent"].shape, (2, 4, 2, 4, 3))
+        self.assertGreater(float(np.abs(t["out"]).std()), 0.1)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -515,6 +515,125 @@ REEL_API reel_status reel_embedding(int32_t device, void* stream, const reel_emb
 REEL_API reel_status reel_masked_mean(int32_t device, void* stream, int32_t dtype, int64_t batch, int64_t len,
                                       int64_t dim, const void* x, const int64_t* lengths, void* out);
 
+/* ---- image layers ----------------------------------------------------- */
+/*
+ * The layers of a convolutional autoencoder (tools/reel/autoencoder.md):
+ * GroupNorm with an optional activation, the patch matrix (im2col) of a 3x3 or
+ * 1x1 convolution, a per-channel scale and shift, and nearest 2x upsampling.
+ * A convolution is reel_im2col, then a matrix product (OpenBLAS on the CPU,
+ * cuBLASLt on CUDA) of the weight [O, C*k*k] with the patch matrix, onto an
+ * output that reel_channel_affine has set to the bias (or, for a residual,
+ * added the bias to): libreel never multiplies matrices itself.
+ *
+ * Images are planes of height*width contiguous fp32 elements (rows of
+ * `width`); where they sit is given by element strides, so that both the
+ * usual [N, C, H, W] layout and the channel-major [C, N, H, W] one (a video
+ * [C, T, H, W] read as T images) are accepted. The common rules of "model
+ * layers" apply: fp32 arithmetic with the operations named, sums in double,
+ * REEL_F32 storage on the CPU, REEL_ERR_UNSUPPORTED ("not yet implemented on
+ * CUDA") from the CUDA backend, no allocation, one pass over the data (the
+ * GroupNorm reads its input twice for the statistics, then once to write).
+ */
+
+/*
+ * reel_group_norm: GroupNorm of `batch` images of C channels, the channels cut
+ * into `groups` contiguous groups of C/groups. Element (n, c, s), s in
+ * [0, spatial), of x is at x[n*x_batch_stride + c*x_channel_stride + s] (out
+ * likewise). For image n and group g, over its C/groups channels and all
+ * `spatial` positions (count = C/groups * spatial):
+ *   sum, m2 = sum of x, sum of (x - sum/count)^2        (double)
+ *   m, m_lo, rstd as reel_layer_norm computes them from (sum, m2, count, eps)
+ *   y = ((x - m) - m_lo) * rstd
+ *   y = fma(y, weight[c], bias[c])                       (NULL: 1, 0)
+ *   out = act(y)                                         (reel_bias_act's act)
+ * GroupNorm + SiLU, the pair in front of every convolution of the
+ * autoencoder, is one call. In place allowed (out = x with the same strides);
+ * otherwise out shares no byte with x's span. The output strides must give
+ * every element its own address.
+ */
+typedef struct reel_group_norm_params {
+    int32_t dtype;              /* reel_dtype of x, weight, bias, out */
+    int32_t act;                /* reel_activation applied after the affine */
+    int64_t batch;              /* N >= 0 images */
+    int64_t channels;           /* C >= 1 */
+    int64_t groups;             /* >= 1, divides C */
+    int64_t spatial;            /* >= 1 contiguous elements per (image, channel) */
+    int64_t x_batch_stride;     /* >= 0, elements between images of x */
+    int64_t x_channel_stride;   /* >= 0, elements between channels of x */
+    int64_t out_batch_stride;   /* >= 0 */
+    int64_t out_channel_stride; /* >= 0 */
+    float eps;                  /* finite, >= 0 */
+} reel_group_norm_params;
+
+REEL_API reel_status reel_group_norm(int32_t device, void* stream, const reel_group_norm_params* p, const void* x,
+                                     const void* weight, const void* bias, void* out);
+
+/*
+ * reel_im2col: rows [row_begin, row_end) of the output rows of a k x k
+ * convolution (k = 1 or 3) with stride s (1 or 2) and zero padding
+ * pad = (k - 1)/2, written as the columns of a patch matrix. The input is F
+ * images of C channels of H x W: element (c, f, y, x) at
+ * x[c*channel_stride + f*frame_stride + y*width + x]. The output of one image
+ * is Ho x Wo, Ho = (H - 1)/s + 1, Wo = (W - 1)/s + 1 (integer division; H/2
+ * for an even H at stride 2), and its output rows are numbered r = f*Ho + i.
+ * The patch matrix has C*k*k rows, row ((c*k + u)*k + v) at
+ * patches + that*patches_stride (the order of a weight [O, C, k, k] read as
+ * [O, C*k*k]), and (row_end - row_begin)*Wo columns; column
+ * (r - row_begin)*Wo + j of row (c, u, v) is
+ *   x[c, f, s*i + u - pad, s*j + v - pad]   with r = f*Ho + i,
+ * or 0 where that position is outside the image. So that the product
+ * weight . patches is the convolution's output rows [row_begin, row_end) of
+ * every output channel: an output [O, F, Ho, Wo] laid out channel-major gets
+ * them at column row_begin*Wo of each channel's row. A pure copy (bit exact);
+ * patches must not overlap x.
+ */
+typedef struct reel_im2col_params {
+    int32_t dtype;           /* reel_dtype of x and patches */
+    int32_t kernel;          /* k: 1 or 3 */
+    int32_t stride;          /* s: 1 or 2 */
+    int64_t channels;        /* C >= 1 */
+    int64_t frames;          /* F >= 1 */
+    int64_t height;          /* H >= 1 */
+    int64_t width;           /* W >= 1 */
+    int64_t channel_stride;  /* >= 0, elements between x's channels */
+    int64_t frame_stride;    /* >= 0, elements between x's images */
+    int64_t row_begin;       /* 0 <= row_begin <= row_end */
+    int64_t row_end;         /* <= F*Ho */
+    int64_t patches_stride;  /* elements between patch-matrix rows, >= (row_end - row_begin)*Wo */
+} reel_im2col_params;
+
+REEL_API reel_status reel_im2col(int32_t device, void* stream, const reel_im2col_params* p, const void* x,
+                                 void* patches);
+
+/*
+ * reel_channel_affine: for each of C channel rows of `count` elements,
+ *   out[c*out_stride + k] = fma(x[c*x_stride + k], scale[c], shift[c])
+ * with scale NULL: 1, shift NULL: 0, and x NULL: 0 (out = shift; x_stride
+ * ignored). A convolution's bias (x NULL, scale NULL: out = bias, then the
+ * product with beta 1), the bias of a residual convolution (x = out: out +=
+ * bias, then the product onto it), and the latent normalisation
+ * (u = z*(1/std) - mean/std and z = u*std + mean) are this call. In place
+ * allowed (out = x, same stride); otherwise no shared element.
+ */
+typedef struct reel_channel_affine_params {
+    int32_t dtype;       /* reel_dtype of x, scale, shift, out */
+    int64_t channels;    /* C >= 0 */
+    int64_t count;       /* >= 1 elements per channel */
+    int64_t x_stride;    /* >= count (ignored without x) */
+    int64_t out_stride;  /* >= count */
+} reel_channel_affine_params;
+
+REEL_API reel_status reel_channel_affine(int32_t device, void* stream, const reel_channel_affine_params* p,
+                                         const void* x, const void* scale, const void* shift, void* out);
+
+/*
+ * reel_upsample_nearest2x: x [planes, H, W] to out [planes, 2H, 2W], both
+ * contiguous: out[p, i, j] = x[p, i/2, j/2] (integer division). A pure copy
+ * (bit exact); out must not overlap x.
+ */
+REEL_API reel_status reel_upsample_nearest2x(int32_t device, void* stream, int32_t dtype, int64_t planes,
+                                             int64_t height, int64_t width, const void* x, void* out);
+
 #ifdef __cplusplus
 }
 #endif

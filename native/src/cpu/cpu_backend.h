@@ -46,5 +46,12 @@ reel_status embedding(const reel_embedding_params& p, const int64_t* ids, const 
 reel_status masked_mean(int32_t dtype, int64_t batch, int64_t len, int64_t dim, const void* x, const int64_t* lengths,
                         void* out);
 
+// The image layers (image.cpp): reel.h "image layers", arguments validated.
+reel_status group_norm(const reel_group_norm_params& p, const void* x, const void* weight, const void* bias, void* out);
+reel_status im2col(const reel_im2col_params& p, const void* x, void* patches);
+reel_status channel_affine(const reel_channel_affine_params& p, const void* x, const void* scale, const void* shift,
+                           void* out);
+reel_status upsample_nearest2x(int32_t dtype, int64_t planes, int64_t height, int64_t width, const void* x, void* out);
+
 }  // namespace cpu
 }  // namespace reel

@@ -30,13 +30,17 @@ struct V : F32 {
     }
     static double dsum(D d) { return d; }
     static R dmean(D d, int64_t n) { return mean_value(d, n); }
+    static void dup2(R x, R& lo, R& hi) { lo = hi = x; }
+    static R evens(R a, R) { return a; }
 };
 
 #include "nn_engine.inc"
+#include "image_engine.inc"
 
 }  // namespace generic
 
 const Kernels& kernels_generic() { return generic::table(); }
+const ImageKernels& image_kernels_generic() { return generic::image_table(); }
 
 namespace {
 

@@ -1,4 +1,4 @@
-// AVX2 + FMA build of the CPU model-layer kernels (nn_engine.inc): 8 fp32 lanes,
+// AVX2 + FMA build of the CPU model-layer and image-layer kernels (nn_engine.inc, image_engine.inc): 8 fp32 lanes,
 // sums in two 4-lane double halves. Only code after the pragma uses AVX2;
 // nn.cpp calls it after checking the CPU.
 #include <immintrin.h>
@@ -44,6 +44,16 @@ struct V {
         return _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
     }
 
+    static void dup2(R x, R& lo, R& hi) {
+        lo = _mm256_permutevar8x32_ps(x, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+        hi = _mm256_permutevar8x32_ps(x, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7));
+    }
+    static R evens(R a, R b) {
+        // [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs in the order 0, 2, 1, 3
+        const R t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+        return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+    }
+
     struct D {
         __m256d lo, hi;  // lanes 0-3, 4-7
     };
@@ -76,10 +86,12 @@ struct V {
 };
 
 #include "nn_engine.inc"
+#include "image_engine.inc"
 
 }  // namespace avx2
 
 const Kernels& kernels_avx2() { return avx2::table(); }
+const ImageKernels& image_kernels_avx2() { return avx2::image_table(); }
 
 }  // namespace layers
 }  // namespace cpu

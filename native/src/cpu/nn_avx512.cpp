@@ -1,4 +1,4 @@
-// AVX-512 build of the CPU model-layer kernels (nn_engine.inc): 16 fp32 lanes,
+// AVX-512 build of the CPU model-layer and image-layer kernels (nn_engine.inc, image_engine.inc): 16 fp32 lanes,
 // sums in two 8-lane double halves. Only code after the pragma uses AVX-512;
 // nn.cpp calls it after checking the CPU.
 #include <immintrin.h>
@@ -48,6 +48,15 @@ struct V {
         return _mm512_mul_ps(_mm512_mul_ps(y, p1), p2);
     }
 
+    static void dup2(R x, R& lo, R& hi) {
+        lo = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), x);
+        hi = _mm512_permutexvar_ps(_mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), x);
+    }
+    static R evens(R a, R b) {
+        const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        return _mm512_permutex2var_ps(a, idx, b);  // indices from 16 on pick from b
+    }
+
     struct D {
         __m512d lo, hi;  // lanes 0-7, 8-15
     };
@@ -75,10 +84,12 @@ struct V {
 };
 
 #include "nn_engine.inc"
+#include "image_engine.inc"
 
 }  // namespace avx512
 
 const Kernels& kernels_avx512() { return avx512::table(); }
+const ImageKernels& image_kernels_avx512() { return avx512::image_table(); }
 
 }  // namespace layers
 }  // namespace cpu

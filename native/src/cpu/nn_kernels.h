@@ -1,5 +1,6 @@
-// nn_kernels.h — the row kernels of the model-layer calls that have one build per
-// instruction set (nn_engine.inc inside nn.cpp, nn_avx2.cpp, nn_avx512.cpp).
+// nn_kernels.h — the row kernels of the model-layer and image-layer calls that have
+// one build per instruction set (nn_engine.inc and image_engine.inc inside nn.cpp,
+// nn_avx2.cpp, nn_avx512.cpp).
 // Arguments arrive validated by api.cpp and resolved to fp32 pointers.
 #pragma once
 
@@ -25,6 +26,20 @@ struct Kernels {
 const Kernels& kernels_generic();
 const Kernels& kernels_avx2();
 const Kernels& kernels_avx512();
+
+// The image layers (image_engine.inc, built in the same three files).
+struct ImageKernels {
+    void (*group_norm)(const reel_group_norm_params& p, const float* x, const float* weight, const float* bias,
+                       float* out);
+    void (*im2col)(const reel_im2col_params& p, const float* x, float* patches);
+    void (*channel_affine)(const reel_channel_affine_params& p, const float* x, const float* scale, const float* shift,
+                           float* out);
+    void (*upsample_nearest2x)(int64_t planes, int64_t height, int64_t width, const float* x, float* out);
+};
+
+const ImageKernels& image_kernels_generic();
+const ImageKernels& image_kernels_avx2();
+const ImageKernels& image_kernels_avx512();
 
 // Rows per parallel_for chunk: about 32K elements (128 KB of fp32 in, as much
 // out), so that a small call stays on one thread and a large one is worth a

@@ -629,6 +629,163 @@ public final class ReelNative {
         public native EmbeddingParams scale(float setter);
     }
 
+    /** {@code reel_group_norm_params}: the layout of a GroupNorm call. Each field has a getter and a chaining setter of the same name. */
+    @Name("reel_group_norm_params")
+    public static final class GroupNormParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public GroupNormParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+
+        public native GroupNormParams dtype(int setter);
+
+        public native int act();
+
+        public native GroupNormParams act(int setter);
+
+        public native @Cast("int64_t") long batch();
+
+        public native GroupNormParams batch(long setter);
+
+        public native @Cast("int64_t") long channels();
+
+        public native GroupNormParams channels(long setter);
+
+        public native @Cast("int64_t") long groups();
+
+        public native GroupNormParams groups(long setter);
+
+        public native @Cast("int64_t") long spatial();
+
+        public native GroupNormParams spatial(long setter);
+
+        public native @Cast("int64_t") long x_batch_stride();
+
+        public native GroupNormParams x_batch_stride(long setter);
+
+        public native @Cast("int64_t") long x_channel_stride();
+
+        public native GroupNormParams x_channel_stride(long setter);
+
+        public native @Cast("int64_t") long out_batch_stride();
+
+        public native GroupNormParams out_batch_stride(long setter);
+
+        public native @Cast("int64_t") long out_channel_stride();
+
+        public native GroupNormParams out_channel_stride(long setter);
+
+        public native float eps();
+
+        public native GroupNormParams eps(float setter);
+    }
+
+    /** {@code reel_im2col_params}: the input and output rows of a patch-matrix call. Each field has a getter and a chaining setter of the same name. */
+    @Name("reel_im2col_params")
+    public static final class Im2colParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public Im2colParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+
+        public native Im2colParams dtype(int setter);
+
+        public native int kernel();
+
+        public native Im2colParams kernel(int setter);
+
+        public native int stride();
+
+        public native Im2colParams stride(int setter);
+
+        public native @Cast("int64_t") long channels();
+
+        public native Im2colParams channels(long setter);
+
+        public native @Cast("int64_t") long frames();
+
+        public native Im2colParams frames(long setter);
+
+        public native @Cast("int64_t") long height();
+
+        public native Im2colParams height(long setter);
+
+        public native @Cast("int64_t") long width();
+
+        public native Im2colParams width(long setter);
+
+        public native @Cast("int64_t") long channel_stride();
+
+        public native Im2colParams channel_stride(long setter);
+
+        public native @Cast("int64_t") long frame_stride();
+
+        public native Im2colParams frame_stride(long setter);
+
+        public native @Cast("int64_t") long row_begin();
+
+        public native Im2colParams row_begin(long setter);
+
+        public native @Cast("int64_t") long row_end();
+
+        public native Im2colParams row_end(long setter);
+
+        public native @Cast("int64_t") long patches_stride();
+
+        public native Im2colParams patches_stride(long setter);
+    }
+
+    /** {@code reel_channel_affine_params}: the layout of a per-channel scale and shift. Each field has a getter and a chaining setter of the same name. */
+    @Name("reel_channel_affine_params")
+    public static final class ChannelAffineParams extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public ChannelAffineParams() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int dtype();
+
+        public native ChannelAffineParams dtype(int setter);
+
+        public native @Cast("int64_t") long channels();
+
+        public native ChannelAffineParams channels(long setter);
+
+        public native @Cast("int64_t") long count();
+
+        public native ChannelAffineParams count(long setter);
+
+        public native @Cast("int64_t") long x_stride();
+
+        public native ChannelAffineParams x_stride(long setter);
+
+        public native @Cast("int64_t") long out_stride();
+
+        public native ChannelAffineParams out_stride(long setter);
+    }
+
     public static native int reel_version();
 
     public static native @Cast("const char*") BytePointer reel_version_string();
@@ -717,4 +874,18 @@ public final class ReelNative {
     public static native @Cast("reel_status") int reel_masked_mean(int device, @Cast("void*") long stream, int dtype,
             long batch, long len, long dim, @Cast("const void*") long x, @Cast("const int64_t*") long lengths,
             @Cast("void*") long out);
+
+    public static native @Cast("reel_status") int reel_group_norm(int device, @Cast("void*") long stream,
+            GroupNormParams p, @Cast("const void*") long x, @Cast("const void*") long weight,
+            @Cast("const void*") long bias, @Cast("void*") long out);
+
+    public static native @Cast("reel_status") int reel_im2col(int device, @Cast("void*") long stream, Im2colParams p,
+            @Cast("const void*") long x, @Cast("void*") long patches);
+
+    public static native @Cast("reel_status") int reel_channel_affine(int device, @Cast("void*") long stream,
+            ChannelAffineParams p, @Cast("const void*") long x, @Cast("const void*") long scale,
+            @Cast("const void*") long shift, @Cast("void*") long out);
+
+    public static native @Cast("reel_status") int reel_upsample_nearest2x(int device, @Cast("void*") long stream,
+            int dtype, long planes, long height, long width, @Cast("const void*") long x, @Cast("void*") long out);
 }

@@ -223,6 +223,50 @@ final class Json {
             return out;
         }
 
+        /** An array of {@code minLength..maxLength} integers, each in [min, max]. */
+        int[] integerList(String field, int minLength, int maxLength, int min, int max) {
+            JsonNode n = required(field, "an array of integers");
+            if (!n.isArray()) {
+                throw error(field, "must be an array of integers, found " + describe(n));
+            }
+            if (n.size() < minLength || n.size() > maxLength) {
+                throw error(field, "must have " + minLength + " to " + maxLength + " entries, found " + n.size());
+            }
+            int[] out = new int[n.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = integer(field + "[" + i + "]", n.get(i), min, max);
+            }
+            return out;
+        }
+
+        /** An array of exactly {@code length} finite numbers, each in [min, max]. */
+        double[] numbers(String field, int length, double min, double max) {
+            JsonNode n = required(field, "an array of " + length + " numbers");
+            if (!n.isArray()) {
+                throw error(field, "must be an array of " + length + " numbers, found " + describe(n));
+            }
+            if (n.size() != length) {
+                throw error(field, "must have " + length + " entries, found " + n.size());
+            }
+            double[] out = new double[length];
+            for (int i = 0; i < length; i++) {
+                JsonNode e = n.get(i);
+                String name = field + "[" + i + "]";
+                if (!e.isNumber()) {
+                    throw error(name, "must be a number, found " + describe(e));
+                }
+                double v = e.doubleValue();
+                if (!Double.isFinite(v)) {
+                    throw error(name, clip(e.asText(), 40) + " is not a finite number");
+                }
+                if (v < min || v > max) {
+                    throw error(name, e.asText() + " is outside [" + min + ", " + max + "]");
+                }
+                out[i] = v;
+            }
+            return out;
+        }
+
         /** An array of strings. */
         List<String> strings(String field) {
             JsonNode n = required(field, "an array of strings");

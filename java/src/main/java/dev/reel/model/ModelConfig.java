@@ -18,8 +18,10 @@ import java.util.function.BiConsumer;
  *
  * <p>Every field that {@code Config} has is required: a missing one is refused rather than
  * defaulted, so that a file from a newer or older writer is not read with silently different
- * sizes. Other fields ({@code trained_steps}, {@code latent_layout}, {@code noise}, ...) are
- * descriptive and ignored. Integers must be JSON integers ({@code 3}, not {@code 3.0} or
+ * sizes. An {@code autoencoder} block is checked as {@link AutoencoderConfig} says, with
+ * its {@code latent_channels} equal to {@code channels} and its {@code image_channels} 3. Other
+ * fields ({@code trained_steps}, {@code latent_layout}, {@code noise}, ...) are descriptive and
+ * ignored. Integers must be JSON integers ({@code 3}, not {@code 3.0} or
  * {@code "3"}); every size is at least 1 and under a cap, and the sizes together must fit
  * {@link #MAX_FORWARD_BYTES} for a forward of 2 rows (conditional and unconditional), so
  * that an absurd configuration is refused with the figure instead of failing in an
@@ -82,6 +84,7 @@ public final class ModelConfig {
     private final String sampler;
     private final int steps;
     private final int gridT, gridH, gridW, tokens, patchDim;
+    private final AutoencoderConfig autoencoder;   // null: a pixel-space model
 
     private ModelConfig(String file, Json.Obj c) {
         this.file = file;
@@ -168,6 +171,15 @@ public final class ModelConfig {
         // under the memory limit every count below fits an int (tokens × hidden × 4 bytes ≤ 64 GiB)
         tokens = (int) n;
         patchDim = (int) p;
+        autoencoder = c.has("autoencoder") ? AutoencoderConfig.parse(file, c.object("autoencoder")) : null;
+        if (autoencoder != null && autoencoder.latentChannels() != channels) {
+            throw c.error("autoencoder.latent_channels", autoencoder.latentChannels() + ", but the transformer has "
+                    + channels + " channels");
+        }
+        if (autoencoder != null && autoencoder.imageChannels() != 3) {
+            throw c.error("autoencoder.image_channels", autoencoder.imageChannels() + ", but the videos a model makes "
+                    + "are RGB (3)");
+        }
     }
 
     /** Reads and checks {@code config.json}. */
@@ -327,6 +339,16 @@ public final class ModelConfig {
     }
 
     // ---------------------------------------------------------------- accessors
+
+    /**
+     * The folder's video autoencoder, when config.json has an {@code "autoencoder"} block: the
+     * transformer then denoises latents of {@code latent_channels} channels, and its
+     * {@code frames × height × width} are the latent's (the video is
+     * {@code downsample} times larger in height and width).
+     */
+    public java.util.Optional<AutoencoderConfig> autoencoder() {
+        return java.util.Optional.ofNullable(autoencoder);
+    }
 
     /** The file the configuration was read from (for messages). */
     public String file() {

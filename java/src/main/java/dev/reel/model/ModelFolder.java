@@ -35,8 +35,10 @@ import java.util.TreeSet;
  * length differs from the config's, a safetensors file that does not hold (see
  * {@link SafeTensors}), a tensor that the configuration expects and the weights lack, a
  * tensor the weights have and the configuration does not expect (a wrong or mixed-up file),
- * a tensor of another shape, and a NaN or infinite weight. The config is checked before the
- * weights are mapped, so an absurd configuration is refused before anything is allocated.
+ * a tensor of another shape, and a NaN or infinite weight. A config with an
+ * {@code "autoencoder"} block also opens the autoencoder's weights and checks them the same
+ * way ({@link Autoencoder}; they must be F32). The config is checked before the weights are
+ * mapped, so an absurd configuration is refused before anything is allocated.
  *
  * <pre>{@code
  * try (ModelFolder model = ModelFolder.embedded()) {
@@ -63,18 +65,21 @@ public final class ModelFolder implements AutoCloseable {
     private final ModelConfig config;
     private final Vocabulary vocabulary;
     private final SafeTensors weights;
+    private final Autoencoder autoencoder;   // null: a pixel-space model
     private final Map<String, Tensor> views = new HashMap<>();
     private final Converted converted = new Converted();
     private final Cleaner.Cleanable cleanable;
     private String sha256;
     private boolean closed;
 
-    private ModelFolder(String name, String location, ModelConfig config, Vocabulary vocabulary, SafeTensors weights) {
+    private ModelFolder(String name, String location, ModelConfig config, Vocabulary vocabulary, SafeTensors weights,
+            Autoencoder autoencoder) {
         this.name = name;
         this.location = location;
         this.config = config;
         this.vocabulary = vocabulary;
         this.weights = weights;
+        this.autoencoder = autoencoder;
         this.cleanable = CLEANER.register(this, converted);
     }
 
@@ -127,7 +132,8 @@ public final class ModelFolder implements AutoCloseable {
             throw new ModelFormatException(single, "file", "missing (nor is there a " + INDEX + ")");
         }
         return load(name, folder.toString(), configFile.toString(), config, vocabularyFile.toString(), vocabulary,
-                () -> sharded ? SafeTensors.openIndex(index) : SafeTensors.open(single));
+                () -> sharded ? SafeTensors.openIndex(index) : SafeTensors.open(single),
+                ae -> Autoencoder.open(folder, ae));
     }
 
     /**
@@ -156,7 +162,9 @@ public final class ModelFolder implements AutoCloseable {
         byte[] vocabularyBytes = resource(loader, prefix + VOCABULARY);
         String weightsName = prefix + WEIGHTS;
         return load(name, config.toString(), prefix + CONFIG, configBytes, prefix + VOCABULARY, vocabularyBytes,
-                () -> SafeTensors.fromBuffer(weightsName, directResource(loader, weightsName)));
+                () -> SafeTensors.fromBuffer(weightsName, directResource(loader, weightsName)),
+                ae -> Autoencoder.fromBuffer(name, ae, prefix + ae.weightsFile(),
+                        directResource(loader, prefix + ae.weightsFile())));
     }
 
     private static byte[] resource(ClassLoader loader, String resource) {
@@ -221,9 +229,21 @@ public final class ModelFolder implements AutoCloseable {
         SafeTensors open();
     }
 
-    /** Checks config and vocabulary, then opens the weights and checks them against both. */
+    interface AutoencoderOpener {
+        Autoencoder open(AutoencoderConfig config);
+    }
+
+    /** {@link #load} of a source that holds no autoencoder weights (a config with the block is refused). */
     static ModelFolder load(String name, String location, String configFile, byte[] config, String vocabularyFile,
             byte[] vocabulary, WeightsOpener weightsOpener) {
+        return load(name, location, configFile, config, vocabularyFile, vocabulary, weightsOpener, ae -> {
+            throw new ModelFormatException(configFile, "autoencoder", "this model source holds no autoencoder weights");
+        });
+    }
+
+    /** Checks config and vocabulary, then opens the weights (and the autoencoder's) and checks them against both. */
+    static ModelFolder load(String name, String location, String configFile, byte[] config, String vocabularyFile,
+            byte[] vocabulary, WeightsOpener weightsOpener, AutoencoderOpener autoencoderOpener) {
         ModelConfig cfg = ModelConfig.parse(configFile, config);
         Vocabulary vocab = Vocabulary.parse(vocabularyFile, vocabulary);
         if (vocab.size() != cfg.vocabSize()) {
@@ -235,64 +255,19 @@ public final class ModelFolder implements AutoCloseable {
                     + " has max_tokens " + vocab.maxTokens());
         }
         SafeTensors weights = weightsOpener.open();
+        Autoencoder autoencoder = null;
         try {
-            check(cfg, weights);
-            return new ModelFolder(name, location, cfg, vocab, weights);
+            TensorCheck.check(weights, cfg.expectedTensors(), ModelConfig.ARCHITECTURE, cfg.file(), false);
+            if (cfg.autoencoder().isPresent()) {
+                autoencoder = autoencoderOpener.open(cfg.autoencoder().get());
+            }
+            return new ModelFolder(name, location, cfg, vocab, weights, autoencoder);
         } catch (RuntimeException | Error e) {
+            if (autoencoder != null) {
+                autoencoder.close();
+            }
             weights.close();
             throw e;
-        }
-    }
-
-    private static void check(ModelConfig cfg, SafeTensors weights) {
-        Map<String, long[]> expected = cfg.expectedTensors();
-        List<String> missing = new ArrayList<>();
-        for (String n : expected.keySet()) {
-            if (!weights.contains(n)) {
-                missing.add(n);
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new ModelFormatException(weights.source(), missing.get(0), "missing" + (missing.size() > 1
-                    ? " (and " + (missing.size() - 1) + " more: " + Json.clip(String.join(", ", missing.subList(1,
-                            missing.size())), 300) + ")" : "")
-                    + "; " + cfg.file() + " describes " + expected.size() + " tensors");
-        }
-        Set<String> unexpected = new TreeSet<>(weights.names());
-        unexpected.removeAll(expected.keySet());
-        if (!unexpected.isEmpty()) {
-            String first = unexpected.iterator().next();
-            throw new ModelFormatException(weights.entry(first).file(), Json.clip(first, 200), "is not a tensor of "
-                    + "the reel-dit that " + cfg.file() + " describes" + (unexpected.size() > 1 ? " (nor are "
-                            + (unexpected.size() - 1) + " more)" : "") + "; is this the right weights file?");
-        }
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            SafeTensors.Entry entry = weights.entry(e.getKey());
-            if (!Arrays.equals(entry.shape(), e.getValue())) {
-                throw new ModelFormatException(entry.file(), e.getKey(), "shape " + Arrays.toString(entry.shape())
-                        + ", but " + cfg.file() + " needs " + Arrays.toString(e.getValue()));
-            }
-        }
-        for (String n : expected.keySet()) {
-            long bad = weights.firstNonFinite(n);
-            if (bad >= 0) {
-                float value = valueAt(weights, n, bad);
-                String what = Float.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
-                throw new ModelFormatException(weights.entry(n).file(), n, "element " + bad + " is " + what
-                        + " (every weight must be finite)");
-            }
-        }
-    }
-
-    private static float valueAt(SafeTensors weights, String tensor, long index) {
-        ByteBuffer b = weights.bytes(tensor);
-        switch (weights.entry(tensor).dtype()) {
-            case F32:
-                return b.getFloat((int) (4 * index));
-            case BF16:
-                return Float.intBitsToFloat((b.getShort((int) (2 * index)) & 0xFFFF) << 16);
-            default:
-                return SafeTensors.halfToFloat(b.getShort((int) (2 * index)));
         }
     }
 
@@ -319,6 +294,14 @@ public final class ModelFolder implements AutoCloseable {
     /** The checked weights, as mapped. */
     public SafeTensors weights() {
         return weights;
+    }
+
+    /**
+     * The folder's video autoencoder, opened and checked with the folder when config.json has
+     * an {@code "autoencoder"} block; owned by the folder (closed with it).
+     */
+    public java.util.Optional<Autoencoder> autoencoder() {
+        return java.util.Optional.ofNullable(autoencoder);
     }
 
     /**
@@ -405,6 +388,9 @@ public final class ModelFolder implements AutoCloseable {
         views.clear();
         cleanable.clean();
         weights.close();
+        if (autoencoder != null) {
+            autoencoder.close();
+        }
     }
 
     @Override

@@ -24,6 +24,13 @@ import java.util.List;
  * batched forward. Buffers are planned once per batch size and reused, so a
  * steady-state forward allocates no memory. Forwards of one model are serialised;
  * use one model per thread to run them concurrently.
+ *
+ * <p>A model folder with an autoencoder ({@link #hasAutoencoder()}) is a latent model:
+ * the transformer denoises latents {@code [C, T, H, W]} of the autoencoder, and
+ * {@link #decodeVideo} turns a denoised latent into frames of
+ * {@link #videoHeight()} × {@link #videoWidth()} ({@code downsample} times the latent's
+ * size), {@link #encodeVideo} a video of that size into a latent (video-to-video). For a
+ * pixel model both are the identity: the latent is the video.
  */
 public final class VideoModel implements AutoCloseable {
     private final ModelFolder folder;
@@ -34,6 +41,8 @@ public final class VideoModel implements AutoCloseable {
     /** Workspaces by batch size, the most recently used last; a few are kept (a request's last batch is often smaller). */
     private final java.util.LinkedHashMap<Integer, Workspace> workspaces = new java.util.LinkedHashMap<>(4, 0.75f, true);
     private static final int KEPT_WORKSPACES = 3;
+    private VideoDecoder decoder;   // made on first use, for a latent model
+    private VideoEncoder encoder;
     private boolean closed;
 
     private VideoModel(ModelFolder folder) {
@@ -101,6 +110,81 @@ public final class VideoModel implements AutoCloseable {
     /** Elements of one video latent {@code [C, T, H, W]}. */
     public long latentSize() {
         return sizes.latentSize();
+    }
+
+    /** Whether the folder holds a video autoencoder, whose latents the transformer denoises. */
+    public boolean hasAutoencoder() {
+        return folder.autoencoder().isPresent();
+    }
+
+    /** The height of the frames the model makes: the latent's, times the autoencoder's downsampling. */
+    public int videoHeight() {
+        return config.height() * downsample();
+    }
+
+    /** The width of the frames the model makes. */
+    public int videoWidth() {
+        return config.width() * downsample();
+    }
+
+    /** Channels of the frames the model makes: 3, or the transformer's own for a pixel model. */
+    public int videoChannels() {
+        return hasAutoencoder() ? 3 : config.channels();
+    }
+
+    private int downsample() {
+        return folder.autoencoder().map(ae -> ae.config().downsample()).orElse(1);
+    }
+
+    /**
+     * The frames {@code [videoChannels, T, videoHeight, videoWidth]} (values nominally in
+     * [−1, 1], not clamped) of one video's latent, an F32 CPU tensor of {@link #latentSize()}
+     * elements {@code [C, T, H, W]}: the autoencoder's decoder, or the latent itself for a
+     * pixel model.
+     */
+    public synchronized float[] decodeVideo(Tensor latent) {
+        requireOpen();
+        requireLatent("latent", latent, 1);
+        if (!hasAutoencoder()) {
+            return latent.toFloatArray();
+        }
+        if (decoder == null) {
+            decoder = folder.autoencoder().get().decoder();
+        }
+        try (Tensor view = Tensor.wrap(Device.CPU, DType.F32, dev.reel.Shape.of(1, sizes.channels, sizes.frames,
+                sizes.height, sizes.width), latent.address()); Tensor frames = decoder.decode(view)) {
+            return frames.toFloatArray();
+        }
+    }
+
+    /**
+     * The latent {@code [C, T, H, W]} of one video's frames {@code [3, T, videoHeight,
+     * videoWidth]} in [−1, 1] (as {@link dev.reel.video.Video#toLatent()} gives them): the
+     * autoencoder's encoder, or the frames themselves for a pixel model.
+     */
+    public synchronized float[] encodeVideo(float[] frames) {
+        requireOpen();
+        long want = (long) videoChannels() * sizes.frames * videoHeight() * videoWidth();
+        if (frames == null || frames.length != want) {
+            throw new IllegalArgumentException("frames must hold " + videoChannels() + "·" + sizes.frames + "·"
+                    + videoHeight() + "·" + videoWidth() + " = " + want + " values, got "
+                    + (frames == null ? "null" : frames.length));
+        }
+        if (!hasAutoencoder()) {
+            return frames.clone();
+        }
+        if (encoder == null) {
+            encoder = folder.autoencoder().get().encoder();
+        }
+        try (Tensor x = Tensor.allocate(Device.CPU, DType.F32, dev.reel.Shape.of(1, 3, sizes.frames, videoHeight(),
+                videoWidth())); Tensor latent = encoderInput(x, frames)) {
+            return latent.toFloatArray();
+        }
+    }
+
+    private Tensor encoderInput(Tensor x, float[] frames) {
+        x.copyFrom(frames);
+        return encoder.encode(x);
     }
 
     /** Tokenises each prompt (the empty prompt is the unconditional one) and encodes them as forward rows. */
@@ -243,6 +327,12 @@ public final class VideoModel implements AutoCloseable {
         closed = true;
         workspaces.values().forEach(Workspace::close);
         workspaces.clear();
+        if (decoder != null) {
+            decoder.close();
+        }
+        if (encoder != null) {
+            encoder.close();
+        }
         dit.close();
         folder.close();
     }

@@ -7,11 +7,13 @@ import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
  * Matrix products on the CPU through OpenBLAS ({@code cblas_sgemm}) on Reel's
- * off-heap memory: {@code y[rows, out] = x[rows, in] · Wᵀ} with {@code W} stored
- * {@code [out, in]} (PyTorch's layout), every operand fp32 and row-major with
+ * off-heap memory: a linear layer's {@code y[rows, out] = x[rows, in] · Wᵀ} with
+ * {@code W} stored {@code [out, in]} (PyTorch's layout), and a convolution's
+ * {@code c = a · b} ({@link #multiply}), every operand fp32 and row-major with
  * its own row stride. Reel never hand-writes a GEMM.
  *
- * <p>Threads: OpenBLAS runs single-threaded, and a large product is split by rows
+ * <p>Threads: OpenBLAS runs single-threaded, and a large product is split by rows (by
+ * columns in {@link #multiply})
  * into parts that run concurrently on Reel's own threads. OpenBLAS's own threads
  * spin after each call and then fight libreel's kernel threads for the cores:
  * measured on a 2-core machine, the embedded model's forward took 363 ms with
@@ -38,6 +40,14 @@ public final class Gemm {
     public static final long SPLIT_FLOPS = 64L << 20;
     /** Rows of the smallest part of a split product. */
     private static final long MIN_PART_ROWS = 64;
+    /**
+     * {@link #multiply} products of fewer multiply-adds than this run whole on the calling
+     * thread: a convolution's product of a few hundred thousand multiply-adds per output
+     * channel is worth a second thread, where a transformer's small products are not.
+     */
+    public static final long SPLIT_COLUMN_FLOPS = 4L << 20;
+    /** Columns of the smallest part of a split {@link #multiply}. */
+    private static final long MIN_PART_COLUMNS = 256;
 
     /** How products use the cores; see the class comment. */
     public enum Threading { SPLIT, SERIAL, OPENBLAS }
@@ -115,18 +125,61 @@ public final class Gemm {
             return;
         }
         long chunk = (rows + split - 1) / split;
+        inParts(split, rows, chunk, (aim, r0, r1) -> product(aim, r1 - r0, in, out, x + 4 * r0 * xStride, xStride, w,
+                y + 4 * r0 * yStride, yStride, beta));
+    }
+
+    /**
+     * {@code c[m, n] = a[m, k] · b[k, n]} (beta 0) or {@code c += a · b} (accumulate), every
+     * operand fp32 row-major with its own row stride in elements: a convolution's weight
+     * {@code [O, C·k²]} times its patch matrix, onto its output rows. A product of at least
+     * {@link #SPLIT_COLUMN_FLOPS} multiply-adds is split by columns over Reel's threads (the
+     * rows, a convolution's output channels, are few).
+     */
+    public void multiply(Device device, long m, long n, long k, long a, long aStride, long b, long bStride, long c,
+                         long cStride, boolean accumulate) {
+        if (device == null || device.isCuda()) {
+            throw new IllegalArgumentException("Gemm runs on the CPU; device is " + device);
+        }
+        requireInt("m", m, 1);
+        requireInt("n", n, 1);
+        requireInt("k", k, 1);
+        requireInt("aStride", aStride, k);
+        requireInt("bStride", bStride, n);
+        requireInt("cStride", cStride, n);
+        if (a == 0 || b == 0 || c == 0) {
+            throw new IllegalArgumentException((a == 0 ? "a" : b == 0 ? "b" : "c") + " is null (0)");
+        }
+        float beta = accumulate ? 1.0f : 0.0f;
+        int split = (int) Math.min(THREADS, n / MIN_PART_COLUMNS);
+        if (split < 2 || m * n * k < SPLIT_COLUMN_FLOPS) {
+            matmul(aims[0], m, n, k, a, aStride, b, bStride, c, cStride, beta);
+            return;
+        }
+        // parts of whole vectors of columns, so that each part's rows stay aligned as the whole's
+        long chunk = ((n + split - 1) / split + 15) / 16 * 16;
+        inParts(split, n, chunk, (aim, n0, n1) -> matmul(aim, m, n1 - n0, k, a, aStride, b + 4 * n0, bStride,
+                c + 4 * n0, cStride, beta));
+    }
+
+    /** Part p of a split product: elements [begin, end) of the split axis, with its own pointers. */
+    private interface Part {
+        void run(Aim[] aim, long begin, long end);
+    }
+
+    /** Runs parts 1.. on the workers and part 0 here, and waits for all of them even when one fails. */
+    private void inParts(int split, long total, long chunk, Part part) {
         int submitted = 0;
         try {
             for (int p = 1; p < split; p++) {
-                long r0 = p * chunk, r1 = Math.min(rows, r0 + chunk);
-                if (r0 >= r1) {
+                long begin = p * chunk, end = Math.min(total, begin + chunk);
+                if (begin >= end) {
                     break;
                 }
                 Aim[] mine = aims[p];
-                parts[submitted++] = WORKERS.submit(() -> product(mine, r1 - r0, in, out, x + 4 * r0 * xStride,
-                        xStride, w, y + 4 * r0 * yStride, yStride, beta));
+                parts[submitted++] = WORKERS.submit(() -> part.run(mine, begin, end));
             }
-            product(aims[0], Math.min(rows, chunk), in, out, x, xStride, w, y, yStride, beta);
+            part.run(aims[0], 0, Math.min(total, chunk));
         } finally {
             // every part must be done before the caller reuses its buffers, even when one failed
             RuntimeException failure = null;
@@ -150,6 +203,12 @@ public final class Gemm {
                 throw failure;
             }
         }
+    }
+
+    private static void matmul(Aim[] aim, long m, long n, long k, long a, long aStride, long b, long bStride, long c,
+                               long cStride, float beta) {
+        openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int) m, (int) n, (int) k, 1.0f, aim[0].at(a),
+                (int) aStride, aim[1].at(b), (int) bStride, beta, aim[2].at(c), (int) cStride);
     }
 
     private static void product(Aim[] aim, long rows, long in, long out, long x, long xStride, long w, long y,

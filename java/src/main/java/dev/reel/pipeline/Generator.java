@@ -221,9 +221,9 @@ public final class Generator implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 int item = first + i;
                 int variation = item % request.variations();
-                float[] frames = latents[i].toFloatArray();
-                Video video = Video.fromLatent(frames, (int) model.config().channels(), (int) model.config().frames(),
-                        (int) model.config().height(), (int) model.config().width(), dev.reel.video.FrameRate.of(modelFps()));
+                float[] frames = model.decodeVideo(latents[i]);
+                Video video = Video.fromLatent(frames, model.videoChannels(), model.config().frames(), model.videoHeight(),
+                        model.videoWidth(), dev.reel.video.FrameRate.of(modelFps()));
                 out.add(new GeneratedVideo(request.prompts().get(item / request.variations()), request.seedOf(variation),
                         variation, video, request));
             }
@@ -244,12 +244,15 @@ public final class Generator implements AutoCloseable {
         return v;
     }
 
-    /** The input video or image as a latent of the model's size: frames resized, repeated or cut to the model's count. */
+    /**
+     * The input video or image as a latent of the model's size: frames resized to the model's
+     * video size, repeated or cut to its count, and encoded (for a latent model).
+     */
     private float[] initLatent(Path path) {
         ModelConfig c = model.config();
         Video input = VideoReader.read(path);
-        Video fitted = input.fit((int) c.frames(), (int) c.width(), (int) c.height());
-        return fitted.toLatent();
+        Video fitted = input.fit(c.frames(), model.videoWidth(), model.videoHeight());
+        return model.encodeVideo(fitted.toLatent());
     }
 
     private static Duration elapsed(long start) {

@@ -38,6 +38,38 @@ final class Fixtures {
         return folder("tiny-full");
     }
 
+    /**
+     * A latent model folder in {@code into}: tiny-full (3 channels, 4 frames of 16×16) with
+     * the tiny autoencoder's block set to 3 latent channels and random weights to match, so
+     * that its videos are 4 frames of 128×128.
+     */
+    static Path latentModel(Path into) {
+        Path f = copy(tinyFull(), into);
+        ObjectNode config = json(read(f.resolve("config.json")));
+        ObjectNode block = (ObjectNode) json(read(folder("tiny-autoencoder").resolve("config.json"))).get("autoencoder");
+        block.put("latent_channels", 3);
+        block.putArray("latent_mean").add(0.1).add(-0.2).add(0.3);
+        block.putArray("latent_std").add(1.5).add(0.5).add(1.0);
+        config.set("autoencoder", block);
+        byte[] json = bytes(config);
+        write(f.resolve("config.json"), json);
+        java.util.TreeMap<String, St.Tensor> tensors = new java.util.TreeMap<>();
+        java.util.Random random = new java.util.Random(5);
+        for (Map.Entry<String, long[]> e : AutoencoderConfig.parse("config.json", json).expectedTensors().entrySet()) {
+            long n = 1;
+            for (long d : e.getValue()) {
+                n *= d;
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) (4 * n)).order(ByteOrder.LITTLE_ENDIAN);
+            for (long i = 0; i < n; i++) {
+                b.putFloat((float) (0.1 * random.nextGaussian()));
+            }
+            tensors.put(e.getKey(), new St.Tensor("F32", JSON.valueToTree(e.getValue()), b.array()));
+        }
+        new St(JSON.createObjectNode(), new byte[0]).pack(tensors).write(f.resolve("autoencoder.safetensors"));
+        return f;
+    }
+
     static Path tinyFactorised() {
         return folder("tiny-factorised");
     }
