@@ -10,8 +10,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The application {@code spark-submit} runs:
  * {@code BatchJob --input URI --out URI [--model FOLDER] [--batch N] [--partitions N]}.
- * The input is JSON Lines ({@code .jsonl}, {@code .json}) or CSV with a header
- * ({@code .csv}), read by Spark; the master and every other setting come from
+ * The input is JSON Lines (read as {@code reel batch} reads it) or, for a name
+ * ending in {@code .csv}, CSV with a header, read by Spark; the master and every other setting come from
  * {@code spark-submit} (or {@code -Dspark.master=local[2]} when run directly).
  * It prints the counts by status and the throughput, and exits 1 when a video failed.
  */
@@ -43,10 +43,10 @@ public final class BatchJob {
         int status = 0;
         try {
             long t0 = System.nanoTime();
-            Dataset<Row> requests = input.toLowerCase(Locale.ROOT).endsWith(".csv")
-                    ? spark.read().option("header", true).option("multiLine", true).option("escape", "\"").csv(input)
-                    : spark.read().json(input);
-            Dataset<Row> results = ReelSpark.generate(requests, out, options.build());
+            Dataset<Row> results = input.toLowerCase(Locale.ROOT).endsWith(".csv")
+                    ? ReelSpark.generate(spark.read().option("header", true).option("multiLine", true)
+                            .option("escape", "\"").csv(input), out, options.build())
+                    : ReelSpark.generateJson(spark.read().textFile(input), out, options.build());
             double seconds = (System.nanoTime() - t0) / 1e9;
             List<String> counts = new ArrayList<>();
             long ok = 0, failed = 0;

@@ -101,12 +101,30 @@ public final class ReelSpark {
      * @throws IllegalArgumentException for a column that is not a request field, or no {@code prompt} column
      */
     public static Dataset<Row> generate(Dataset<Row> requests, String outputUri, Options options) {
-        if (requests == null || outputUri == null || options == null) {
-            throw new IllegalArgumentException((requests == null ? "requests" : outputUri == null ? "outputUri"
-                    : "options") + " is null");
+        if (requests == null) {
+            throw new IllegalArgumentException("requests is null");
         }
         checkColumns(requests.columns());
-        SparkSession spark = requests.sparkSession();
+        return run(requests.sparkSession(), requests.toJSON().javaRDD(), outputUri, options);
+    }
+
+    /**
+     * The same for JSON Lines text, one request object per element (blank ones are
+     * skipped), read exactly as {@code reel batch} reads a {@code .jsonl} file: a
+     * line that is not a JSON object, or has a field that is not a request field,
+     * fails alone.
+     */
+    public static Dataset<Row> generateJson(Dataset<String> jsonLines, String outputUri, Options options) {
+        if (jsonLines == null) {
+            throw new IllegalArgumentException("jsonLines is null");
+        }
+        return run(jsonLines.sparkSession(), jsonLines.javaRDD().filter(line -> !line.isBlank()), outputUri, options);
+    }
+
+    private static Dataset<Row> run(SparkSession spark, JavaRDD<String> json, String outputUri, Options options) {
+        if (outputUri == null || options == null) {
+            throw new IllegalArgumentException((outputUri == null ? "outputUri" : "options") + " is null");
+        }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         Path out;
@@ -127,7 +145,7 @@ public final class ReelSpark {
         Broadcast<SerializableConf> hadoop = jsc.broadcast(new SerializableConf(conf));
         int partitions = options.partitions() > 0 ? options.partitions() : jsc.defaultParallelism();
 
-        JavaPairRDD<Long, String> videos = requests.toJSON().javaRDD().zipWithIndex().flatMapToPair(new Expand());
+        JavaPairRDD<Long, String> videos = json.zipWithIndex().flatMapToPair(new Expand());
         JavaRDD<Row> rows = videos.sortByKey(true, partitions)
                 .mapPartitions(new GenerateTask(out.toString(), options, existing, hadoop));
         String results = new Path(out, RESULTS).toString();

@@ -177,6 +177,20 @@ class ReelSparkTest {
     }
 
     @Test
+    void jsonLinesAreReadAsReelBatchReadsThem() throws Exception {
+        Path out = temp.resolve("out");
+        List<String> lines = List.of("{\"prompt\": \"a red circle moving right\", \"steps\": 4}", "", "not json",
+                "{\"prompt\": \"a red circle moving right\", \"colour\": \"red\"}");
+        List<Row> rows = ReelSpark.generateJson(spark.createDataset(lines, Encoders.STRING()), out.toUri().toString(),
+                options()).orderBy("line").collectAsList();
+        assertEquals(List.of("ok", "failed", "failed"), rows.stream().map(r -> (String) r.getAs("status")).toList());
+        assertTrue(((String) rows.get(1).getAs("error")).startsWith("not JSON"), rows.get(1).toString());
+        assertEquals("not json", rows.get(1).getAs("request"));
+        assertTrue(((String) rows.get(2).getAs("error")).contains("unknown field 'colour'"), rows.get(2).toString());
+        assertEquals(1, videos(out).size());
+    }
+
+    @Test
     void aColumnThatIsNotAFieldIsRefusedBeforeAnyWork() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReelSpark.generate(
                 requests(List.of("{\"prompt\": \"a red circle moving right\", \"colour\": \"red\"}")),
