@@ -226,15 +226,10 @@ final class Generate implements Callable<Integer> {
     }
 
     static SamplerKind samplerOf(String name) {
-        String n = name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-        if (n.equals("DPM") || n.equals("DPM_SOLVER") || n.equals("DPMSOLVER_2M")) {
-            n = "DPM_SOLVER_2M";
-        }
         try {
-            return SamplerKind.valueOf(n);
+            return SamplerKind.named(name);
         } catch (IllegalArgumentException e) {
-            throw new Cli.UsageError("unknown sampler '" + name + "'; known: euler, heun, dpm-solver-2m, ddim, ddpm, "
-                    + "euler-ancestral");
+            throw new Cli.UsageError(e.getMessage());
         }
     }
 }

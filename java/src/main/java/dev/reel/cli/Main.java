@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The {@code reel} command line. */
 @Command(name = "reel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Text-to-video generation on NVIDIA GPUs (and, slower, on the CPU).",
-        subcommands = {Main.Info.class, Generate.class, Bench.class})
+        subcommands = {Main.Info.class, Generate.class, Batch.class, Bench.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -140,6 +140,17 @@ public final class GenerationRequest {
         return seed + variation;
     }
 
+    /**
+     * Whether this request and {@code other} can share batched forwards: the same
+     * negative prompt, steps, sampler, guidance, init and strength. Prompts, seeds,
+     * variations, batch size, output size and frame rate may differ.
+     */
+    public boolean sharesSamplingWith(GenerationRequest other) {
+        return other != null && negativePrompt.equals(other.negativePrompt) && Objects.equals(steps, other.steps)
+                && sampler == other.sampler && Objects.equals(guidance, other.guidance)
+                && Objects.equals(init, other.init) && strength == other.strength;
+    }
+
     public Builder toBuilder() {
         Builder b = new Builder();
         b.prompts.addAll(prompts);

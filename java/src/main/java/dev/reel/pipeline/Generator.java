@@ -19,6 +19,7 @@ import dev.reel.video.VideoReader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -90,7 +91,19 @@ public final class Generator implements AutoCloseable {
     }
 
     public List<GeneratedVideo> generate(GenerationRequest request, ProgressListener listener) {
-        return run(request, listener, () -> Thread.currentThread().isInterrupted());
+        return run(Collections.singletonList(request), listener, () -> Thread.currentThread().isInterrupted());
+    }
+
+    /**
+     * The videos of several requests that share their sampling settings (negative
+     * prompt, steps, sampler, guidance, init and strength; see
+     * {@link GenerationRequest#sharesSamplingWith}), packed into the same batched
+     * forwards, at most the smallest {@code maxBatch} of them per forward. The videos
+     * come back in request order, each request's as {@link #generate(GenerationRequest)}
+     * returns them. Output size and frame rate may differ: they are the writer's.
+     */
+    public List<GeneratedVideo> generate(List<GenerationRequest> requests, ProgressListener listener) {
+        return run(requests, listener, () -> Thread.currentThread().isInterrupted());
     }
 
     /** The same generation on a new thread; {@code cancel} on the future stops it within one step. */
@@ -105,7 +118,7 @@ public final class Generator implements AutoCloseable {
         };
         Thread worker = new Thread(() -> {
             try {
-                future.complete(run(request, listener, cancelled::get));
+                future.complete(run(Collections.singletonList(request), listener, cancelled::get));
             } catch (Throwable t) {
                 future.completeExceptionally(t);
             }
@@ -115,49 +128,80 @@ public final class Generator implements AutoCloseable {
         return future;
     }
 
-    private synchronized List<GeneratedVideo> run(GenerationRequest request, ProgressListener listener,
+    /** One video to make: which request, which of its prompts (tokenised), which variation. */
+    private record Slot(GenerationRequest request, int prompt, Prompt tokens, int variation) {
+        long seed() {
+            return request.seedOf(variation);
+        }
+    }
+
+    private synchronized List<GeneratedVideo> run(List<GenerationRequest> requests, ProgressListener listener,
                                                   BooleanSupplier cancelled) {
         if (closed) {
             throw new IllegalStateException("this Generator is closed");
         }
-        if (request == null) {
+        if (requests != null && requests.size() == 1 && requests.get(0) == null) {
             throw new IllegalArgumentException("request is null");
         }
+        if (requests == null || requests.isEmpty() || requests.stream().anyMatch(r -> r == null)) {
+            throw new IllegalArgumentException("requests is " + (requests == null ? "null" : requests.isEmpty()
+                    ? "empty" : "a list holding null") + ": expected at least one request");
+        }
+        GenerationRequest first = requests.get(0);
+        int maxBatch = first.maxBatch();
+        for (GenerationRequest r : requests) {
+            if (!r.sharesSamplingWith(first)) {
+                throw new IllegalArgumentException("requests packed into one generation must share negative prompt, "
+                        + "steps, sampler, guidance, init and strength: '" + r + "' differs from '" + first + "'");
+            }
+            maxBatch = Math.min(maxBatch, r.maxBatch());
+        }
+        // Past the model's preferred rows a forward spills out of the cache and each video gets slower.
+        double guidance = first.guidance() != null ? first.guidance() : model.config().guidance();
+        maxBatch = Math.max(1, Math.min(maxBatch, model.preferredRows() / (guidance != 1 ? 2 : 1)));
         ProgressListener progress = listener == null ? ProgressListener.NONE : listener;
-        Plan plan = new Plan(model.config(), request);
+        int items = 0;
+        for (GenerationRequest r : requests) {
+            items += r.videoCount();
+        }
+        Plan plan = new Plan(model.config(), first, items, maxBatch);
         long start = System.nanoTime();
 
-        // Every prompt is checked before any work starts: a bad word fails the whole request at once.
+        // Every prompt is checked before any work starts: a bad word fails the whole generation at once.
         progress.onProgress(new Progress(Phase.ENCODE, 0, plan.totalEvaluations, 0, plan.batches, elapsed(start),
-                null, "tokenising " + request.prompts().size() + " prompt(s)"));
-        List<Prompt> prompts = new ArrayList<>();
-        for (String p : request.prompts()) {
-            prompts.add(model.vocabulary().encode(p));
+                null, "tokenising " + requests.stream().mapToInt(r -> r.prompts().size()).sum() + " prompt(s)"));
+        List<Slot> slots = new ArrayList<>(items);
+        for (GenerationRequest r : requests) {
+            for (int p = 0; p < r.prompts().size(); p++) {
+                Prompt tokens = model.vocabulary().encode(r.prompts().get(p));
+                for (int v = 0; v < r.variations(); v++) {
+                    slots.add(new Slot(r, p, tokens, v));
+                }
+            }
         }
-        Prompt negative = model.vocabulary().encode(request.negativePrompt());
-        float[] clean = request.init() == null ? null : initLatent(request.init());
+        Prompt negative = model.vocabulary().encode(first.negativePrompt());
+        float[] clean = first.init() == null ? null : initLatent(first.init());
 
-        List<GeneratedVideo> out = new ArrayList<>(request.videoCount());
+        List<GeneratedVideo> out = new ArrayList<>(items);
         int done = 0;
-        int items = request.videoCount();
-        for (int b = 0, first = 0; first < items; b++, first += request.maxBatch()) {
-            int count = Math.min(request.maxBatch(), items - first);
-            done = batch(plan, request, prompts, negative, clean, first, count, b, done, start, progress, cancelled, out);
+        for (int b = 0, from = 0; from < items; b++, from += maxBatch) {
+            List<Slot> batch = slots.subList(from, Math.min(items, from + maxBatch));
+            done = batch(plan, batch, negative, clean, b, done, start, progress, cancelled, out);
         }
         progress.onProgress(new Progress(Phase.DONE, done, plan.totalEvaluations, plan.batches, plan.batches,
                 elapsed(start), Duration.ZERO, out.size() + " video(s)"));
         return out;
     }
 
-    /** One batched run of {@code count} videos starting at item {@code first} (item = prompt × variation). */
-    private int batch(Plan plan, GenerationRequest request, List<Prompt> prompts, Prompt negative, float[] clean,
-                      int first, int count, int batchIndex, int done, long start, ProgressListener progress,
-                      BooleanSupplier cancelled, List<GeneratedVideo> out) {
+    /** One batched run of the videos of {@code slots}. */
+    private int batch(Plan plan, List<Slot> slots, Prompt negative, float[] clean, int batchIndex, int done, long start,
+                      ProgressListener progress, BooleanSupplier cancelled, List<GeneratedVideo> out) {
         long n = model.latentSize();
+        int count = slots.size();
         int rows = plan.guided ? 2 * count : count;
         List<Prompt> rowPrompts = new ArrayList<>(rows);
-        for (int i = 0; i < count; i++) {
-            rowPrompts.add(prompts.get((first + i) / request.variations()));
+        for (Slot s : slots) {
+            rowPrompts.add(s.tokens());
         }
         if (plan.guided) {
             for (int i = 0; i < count; i++) {
@@ -177,8 +221,7 @@ public final class Generator implements AutoCloseable {
             }
             float[] t = new float[rows];
             for (int i = 0; i < count; i++) {
-                long seed = request.seedOf((first + i) % request.variations());
-                Sampler sampler = plan.sampler(seed);
+                Sampler sampler = plan.sampler(slots.get(i).seed());
                 samplers.add(sampler);
                 Tensor latent = view(x, i * n, n, views);
                 if (init == null) {
@@ -219,13 +262,12 @@ public final class Generator implements AutoCloseable {
             progress.onProgress(new Progress(Phase.DECODE, done, plan.totalEvaluations, batchIndex, plan.batches,
                     elapsed(start), null, count + " video(s)"));
             for (int i = 0; i < count; i++) {
-                int item = first + i;
-                int variation = item % request.variations();
+                Slot s = slots.get(i);
                 float[] frames = model.decodeVideo(latents[i]);
                 Video video = Video.fromLatent(frames, model.videoChannels(), model.config().frames(), model.videoHeight(),
                         model.videoWidth(), dev.reel.video.FrameRate.of(modelFps()));
-                out.add(new GeneratedVideo(request.prompts().get(item / request.variations()), request.seedOf(variation),
-                        variation, video, request));
+                out.add(new GeneratedVideo(s.request().prompts().get(s.prompt()), s.seed(), s.variation(), video,
+                        s.request()));
             }
             return done;
         } finally {
@@ -281,7 +323,7 @@ public final class Generator implements AutoCloseable {
         final int batches;
         final int totalEvaluations;
 
-        Plan(ModelConfig c, GenerationRequest r) {
+        Plan(ModelConfig c, GenerationRequest r, int videos, int maxBatch) {
             kind = r.sampler() != null ? r.sampler() : samplerOf(c.sampler());
             steps = r.steps() != null ? r.steps() : c.steps();
             guidance = r.guidance() != null ? r.guidance() : c.guidance();
@@ -289,7 +331,7 @@ public final class Generator implements AutoCloseable {
             strength = r.init() == null ? 1 : r.strength();
             schedule = NoiseSchedule.flow(c.shift());
             prediction = c.prediction().type();
-            batches = (r.videoCount() + r.maxBatch() - 1) / r.maxBatch();
+            batches = (videos + maxBatch - 1) / maxBatch;
             int perVideo;
             try (Sampler probe = sampler(0)) {
                 perVideo = probe.modelEvaluations();

@@ -88,6 +88,20 @@ class GeneratorTest {
     }
 
     @Test
+    void compatibleRequestsShareForwardsAndKeepTheirSeeds() {
+        GenerationRequest a = quick("a red circle moving right").seed(5).build();
+        GenerationRequest b = quick("a blue square moving down").seed(900).variations(2).size(64, 64).build();
+        List<GeneratedVideo> out = generator.generate(List.of(a, b), null);
+        assertEquals(List.of(5L, 900L, 901L), out.stream().map(GeneratedVideo::seed).toList());
+        assertEquals(List.of(a, b, b), out.stream().map(GeneratedVideo::request).toList());
+        byte[] alone = generator.generate(b.toBuilder().seed(901).variations(1).build()).get(0).video().rgb();
+        assertTrue(maxDiff(alone, out.get(2).video().rgb()) <= 1, "a packed video differs from its single run");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> generator.generate(List.of(a, quick("a red circle moving right").steps(7).build()), null));
+        assertTrue(e.getMessage().contains("must share"), e.getMessage());
+    }
+
+    @Test
     void everySamplerRuns() {
         for (SamplerKind kind : SamplerKind.values()) {
             Video v = generator.generate(quick("a cyan circle static").sampler(kind).build()).get(0).video();
