@@ -43,7 +43,10 @@ class ModelAllocationTest {
                 generator.generate(request);
             }
             assertEquals(tensors, Tensor.liveAllocations(), "tensors left live by generate()");
-            assertEquals(javacpp, org.bytedeco.javacpp.Pointer.totalBytes(), "JavaCPP memory left by generate()");
+            // JavaCPP frees some small buffers (parameter structs) when they are collected: it may shrink, never grow
+            long after = org.bytedeco.javacpp.Pointer.totalBytes();
+            org.junit.jupiter.api.Assertions.assertTrue(after <= javacpp,
+                    "JavaCPP memory grew across generate(): " + javacpp + " -> " + after + " bytes");
         }
     }
 }
