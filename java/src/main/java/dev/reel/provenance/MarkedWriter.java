@@ -100,27 +100,11 @@ public final class MarkedWriter {
             Manifest manifest = Manifest.sign(fields, signingKey);
             Map<String, String> metadata = new LinkedHashMap<>(writer.metadata());
             metadata.putAll(manifest.toMetadata());
-            VideoWriter.copyWithMetadata(temp, withFormat(to, format), metadata);
+            VideoWriter.copyWithMetadata(temp, to, metadata);
             return manifest;
         } finally {
             delete(temp);
         }
-    }
-
-    /** The target itself: copyWithMetadata reads the format from the name, which the writer's format may override. */
-    private static Path withFormat(Path to, VideoFormat format) {
-        VideoFormat named;
-        try {
-            named = VideoFormat.of(to);
-        } catch (IllegalArgumentException e) {
-            named = null;
-        }
-        if (named != format) {
-            throw new IllegalArgumentException("target " + to + " names a " + (named == null ? "file of no known kind"
-                    : named + " file") + " but the writer writes " + format + "; name it ." + format.extension()
-                    + (format == VideoFormat.PNG ? " (no extension: a folder)" : ""));
-        }
-        return to;
     }
 
     private Map<String, String> fields(GeneratedVideo video, long id) {

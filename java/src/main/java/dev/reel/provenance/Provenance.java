@@ -104,7 +104,8 @@ public final class Provenance {
             }
             consistency(m, notes);
         } else if (reading.marked()) {
-            notes.add("no manifest: the metadata was stripped (or the format keeps none, as GIF)");
+            notes.add("no manifest: the metadata was stripped, or the file is of a kind that keeps none (a GIF, a "
+                    + "contact sheet)");
         }
         return new Detection(file, reading, manifest, signature, frames, payload, List.copyOf(notes));
     }

@@ -97,6 +97,19 @@ public final class SigningKey {
         return key;
     }
 
+    /** The default key pair's public fingerprint, when it exists (nothing is created). */
+    public static java.util.Optional<String> defaultFingerprint() {
+        Path file = home().resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(read(file).fingerprint());
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** Reads a PKCS#8 PEM (or DER) Ed25519 private key; the public key is derived from it. */
     public static SigningKey read(Path file) {
         if (file == null) {

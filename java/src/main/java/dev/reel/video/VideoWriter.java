@@ -258,9 +258,9 @@ public final class VideoWriter {
      * place of the source's container tags. MP4 and WebM copy the packets of the
      * video stream (the only stream Reel writes) into a new container, MP4 again with
      * the index at the front; a PNG folder gets new text chunks in every frame, the
-     * frame rate kept; a GIF, which holds no metadata, is copied as it is. The target's
-     * format must be the source's ({@link VideoFormat#of}); the target appears
-     * atomically, as with {@link #write}. An empty map strips the metadata.
+     * frame rate kept; a GIF, which holds no metadata, is copied as it is. The format
+     * is the source's, whatever the target is called; the target appears atomically,
+     * as with {@link #write}. An empty map strips the metadata.
      */
     public static void copyWithMetadata(Path source, Path target, Map<String, String> metadata) {
         if (source == null || target == null) {
@@ -272,11 +272,7 @@ public final class VideoWriter {
         if (!Files.exists(source)) {
             throw new IllegalArgumentException("cannot read " + source + ": no such file or folder");
         }
-        VideoFormat f = VideoFormat.of(target);
-        if ((f == VideoFormat.PNG) != Files.isDirectory(source)) {
-            throw new IllegalArgumentException("cannot copy " + source + " to " + target + ": "
-                    + (f == VideoFormat.PNG ? "a folder of PNG frames needs a folder" : "the source is a folder"));
-        }
+        VideoFormat f = formatOf(source);
         Builder check = new Builder();
         check.metadata(metadata);
         VideoWriter checked = check.build();
@@ -301,14 +297,29 @@ public final class VideoWriter {
         }
     }
 
+    /** The format of a file or folder, from its container (not its name). */
+    private static VideoFormat formatOf(Path source) {
+        if (Files.isDirectory(source)) {
+            return VideoFormat.PNG;
+        }
+        try (FileDecoder in = new FileDecoder(source, false)) {
+            String container = in.input().iformat().name().getString();
+            if (container.contains("mp4")) {
+                return VideoFormat.MP4;
+            }
+            if (container.contains("webm")) {
+                return VideoFormat.WEBM;
+            }
+            if (container.equals("gif")) {
+                return VideoFormat.GIF;
+            }
+            throw new IllegalArgumentException("cannot copy " + source + ": it is a " + container
+                    + " file; Reel copies MP4, WebM, GIF and folders of PNG frames");
+        }
+    }
+
     private static void remux(VideoFormat f, Path source, Path temp, Map<String, String> metadata) {
         try (FileDecoder in = new FileDecoder(source, true); Muxer out = new Muxer(f.muxer, temp)) {
-            String container = in.input().iformat().name().getString();
-            boolean same = f == VideoFormat.MP4 ? container.contains("mp4") : container.contains("webm");
-            if (!same) {
-                throw new IllegalArgumentException("cannot copy " + source + " (" + container + ") to a "
-                        + f + " file without re-encoding: the containers differ");
-            }
             out.startCopy(in.stream(), metadata, f == VideoFormat.MP4
                     ? Map.of("movflags", "+faststart+use_metadata_tags") : Map.of());
             AVPacket p = Av.notNull(av_packet_alloc(), "av_packet_alloc", null);
