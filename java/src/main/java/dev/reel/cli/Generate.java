@@ -40,6 +40,9 @@ import picocli.CommandLine.Option;
         description = "Generate videos from a prompt with the embedded model (or --model) and write them as MP4, WebM, "
                 + "GIF or PNG frames.")
 final class Generate implements Callable<Integer> {
+    /** The shortest side a watermark fits in (Watermark.embed refuses less). */
+    private static final int MIN_MARKED_SIDE = 32;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -231,7 +234,12 @@ final class Generate implements Callable<Integer> {
                 if (wh.length != 2) {
                     throw new NumberFormatException();
                 }
-                b.size(Integer.parseInt(wh[0].trim()), Integer.parseInt(wh[1].trim()));
+                int w = Integer.parseInt(wh[0].trim()), h = Integer.parseInt(wh[1].trim());
+                b.size(w, h);
+                if (Math.min(w, h) < MIN_MARKED_SIDE) {
+                    throw new Cli.UsageError("--size " + size + ": every file Reel writes carries a watermark, which "
+                            + "needs at least " + MIN_MARKED_SIDE + " pixels on the short side");
+                }
             } catch (NumberFormatException e) {
                 throw new Cli.UsageError("--size must be WIDTHxHEIGHT, e.g. 512x512, got '" + size + "'");
             }

@@ -53,6 +53,29 @@ final class CellGrid {
                 : new CellGrid(width, height, longCells, cells);
     }
 
+    /**
+     * The grids to try on a frame of this size: {@link #of} for square frames; for
+     * others also one cell more and one fewer along the long side, since a resize
+     * that rounds to even sizes (1080 × 0.75 = 810, but 135 → 136) moves the aspect
+     * ratio a little and can tip the rounding. Empty when the frame is too small.
+     */
+    static java.util.List<CellGrid> candidates(int width, int height) {
+        CellGrid nominal = of(width, height);
+        if (nominal == null) {
+            return java.util.List.of();
+        }
+        if (nominal.cols == nominal.rows) {
+            return java.util.List.of(nominal);
+        }
+        java.util.List<CellGrid> out = new java.util.ArrayList<>(3);
+        out.add(nominal);
+        for (int d : new int[] {-1, 1}) {
+            out.add(width >= height ? new CellGrid(width, height, nominal.cols + d, nominal.rows)
+                    : new CellGrid(width, height, nominal.cols, nominal.rows + d));
+        }
+        return out;
+    }
+
     int cells() {
         return cols * rows;
     }

@@ -5,10 +5,15 @@ package dev.reel.provenance;
  * and its role, either the presence test or one coded payload bit.
  *
  * <p>The cells are put in a keyed random order (Fisher–Yates on the key's stream);
- * the first {@link #presenceCells()} of that order are the presence cells, the rest
- * are dealt to the coded bits in turn, so that every coded bit has cells spread over
- * the whole picture and a damaged region costs each bit a little rather than some
- * bits everything. The chips are independent fair coin flips of the key's stream, so
+ * the first third of that order are the presence cells, the rest are dealt to the
+ * coded bits in turn, so that every coded bit has cells spread over the whole
+ * picture and a damaged region costs each bit a little rather than some bits
+ * everything. At 32×32 cells that is 341 presence cells and 683 payload cells, two
+ * or three per coded bit. A third is enough for the presence test (its z-score on
+ * Reel's own videos after a re-encode at half the bitrate and a 0.75× resize stayed
+ * above 7), while the payload's soft decoding gains from every cell: with half the
+ * cells for presence, payloads of finely textured clips failed to decode even
+ * before any encoding. The chips are independent fair coin flips of the key's stream, so
  * for a key drawn at random they are independent of any picture that was not marked
  * with it: that is what makes the presence test's null distribution exact.
  */
@@ -49,7 +54,7 @@ final class Layout {
             order[i] = order[j];
             order[j] = t;
         }
-        presence = n / 2;
+        presence = n / 3;
         roles = new int[n];
         for (int i = 0; i < n; i++) {
             roles[order[i]] = i < presence ? PRESENCE : (i - presence) % PayloadCode.CODED_BITS;

@@ -6,8 +6,8 @@ import java.util.Arrays;
 /**
  * The invisible watermark in a video's frames: a keyed ±1 pattern over a grid of
  * cells ({@link CellGrid}: 8×8 pixels at Reel's default 256×256), added to the
- * luma and the same in every frame. Half the cells carry a presence pattern, the
- * other half a 64-bit payload under a convolutional code ({@link PayloadCode}).
+ * luma and the same in every frame. A third of the cells carry a presence pattern,
+ * the rest a 64-bit payload under a convolutional code ({@link PayloadCode}).
  *
  * <p><b>Embedding.</b> A cell's pixels all move by the same {@code d} in R, G and B,
  * which moves the BT.709 luma {@code 0.2126R + 0.7152G + 0.0722B} — and so the
@@ -98,16 +98,29 @@ public final class Watermark {
         return s;
     }
 
-    /** Reads the mark of {@code key} from a video's pixels (any size: the grid follows the aspect ratio). */
+    /**
+     * Reads the mark of {@code key} from a video's pixels, at any size: the grid
+     * follows the aspect ratio. For a frame that is not square the three grids of
+     * {@link CellGrid#candidates} are tried and the smallest p-value is multiplied by
+     * 3 (Bonferroni), so the reported p-value still bounds the false-positive rate.
+     */
     public static WatermarkReading detect(Video video, WatermarkKey key) {
         if (video == null || key == null) {
             throw new IllegalArgumentException((video == null ? "video" : "key") + " is null");
         }
-        CellGrid grid = CellGrid.of(video.width(), video.height());
-        if (grid == null) {
+        java.util.List<CellGrid> grids = CellGrid.candidates(video.width(), video.height());
+        if (grids.isEmpty()) {
             return WatermarkReading.unreadable(video.width() + "×" + video.height() + " is too small to carry a mark");
         }
-        return read(residuals(video, grid), key.layout(grid.cols, grid.rows));
+        WatermarkReading best = null;
+        for (CellGrid grid : grids) {
+            WatermarkReading r = read(residuals(video, grid), key.layout(grid.cols, grid.rows));
+            if (best == null || r.pValue() < best.pValue()) {
+                best = r;
+            }
+        }
+        return grids.size() == 1 ? best : new WatermarkReading(Math.min(1, grids.size() * best.pValue()),
+                best.zScore(), best.payload(), best.presenceCells(), null);
     }
 
     /** Each cell's mean luma over all frames, minus the mean of its (up to 8) neighbours. */
