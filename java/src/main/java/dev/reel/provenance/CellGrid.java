@@ -43,8 +43,13 @@ final class CellGrid {
 
     /** The grid of a frame, or null when the frame is too small to carry a mark. */
     static CellGrid of(int width, int height) {
+        return of(width, height, SHORT_SIDE_CELLS);
+    }
+
+    /** {@link #of(int, int)} with another number of cells on the short side, for studies. */
+    static CellGrid of(int width, int height, int shortSideCells) {
         int shortSide = Math.min(width, height);
-        int cells = Math.min(SHORT_SIDE_CELLS, shortSide / 2);
+        int cells = Math.min(shortSideCells, shortSide / 2);
         if (cells < MIN_SHORT_SIDE_CELLS) {
             return null;
         }
@@ -59,8 +64,8 @@ final class CellGrid {
      * that rounds to even sizes (1080 × 0.75 = 810, but 135 → 136) moves the aspect
      * ratio a little and can tip the rounding. Empty when the frame is too small.
      */
-    static java.util.List<CellGrid> candidates(int width, int height) {
-        CellGrid nominal = of(width, height);
+    static java.util.List<CellGrid> candidates(int width, int height, int shortSideCells) {
+        CellGrid nominal = of(width, height, shortSideCells);
         if (nominal == null) {
             return java.util.List.of();
         }

@@ -48,6 +48,26 @@ public final class Watermark {
 
     static final double TEXTURE_FULL = 4, TEXTURE_HALF = 16;
     static final int MAX_AMPLITUDE = 3;
+
+    /**
+     * Where the mark is how strong: the PSNR budget, the texture (luma standard
+     * deviation) up to which cells get full weight and from which they get
+     * {@code busyWeight}, linear between, and the largest amplitude. Package-private:
+     * {@link #DEFAULT} is the one rule; others exist for the study that chose it.
+     */
+    record Strength(double psnrDb, double textureFull, double textureBusy, double busyWeight, int maxAmplitude) {
+        static final Strength DEFAULT = new Strength(PSNR_DB, TEXTURE_FULL, TEXTURE_HALF, 0.5, MAX_AMPLITUDE);
+
+        /** The squared luma change per pixel the PSNR allows, in RGB levels (Y' is 219/255 of them). */
+        double budget() {
+            return 255.0 * 255.0 / Math.pow(10, psnrDb / 10) / Math.pow(219.0 / 255.0, 2);
+        }
+
+        double weight(double texture) {
+            double f = Math.max(0, Math.min(1, (texture - textureFull) / (textureBusy - textureFull)));
+            return 1 - f * (1 - busyWeight);
+        }
+    }
     /** Quantisation of the presence evidence: whole levels in [−LEVELS, LEVELS], LEVELS_PER_RMS per RMS. */
     static final int LEVELS = 4;
     static final double LEVELS_PER_RMS = 2.5;
@@ -56,9 +76,6 @@ public final class Watermark {
 
     /** BT.709 luma weights in 1/65536 (they sum to 65536, so equal steps in R, G, B move luma by the same step). */
     static final int KR = 13933, KG = 46871, KB = 4732;
-
-    /** The squared luma change per pixel that {@link #PSNR_DB} allows, in RGB levels (Y' is 219/255 of them). */
-    private static final double BUDGET = 255.0 * 255.0 / Math.pow(10, PSNR_DB / 10) / Math.pow(219.0 / 255.0, 2);
 
     private Watermark() {}
 
@@ -70,17 +87,22 @@ public final class Watermark {
      *     pixels, too small for the grid
      */
     public static Video embed(Video video, WatermarkKey key, long payload) {
+        return embed(video, key, payload, Strength.DEFAULT, CellGrid.SHORT_SIDE_CELLS);
+    }
+
+    /** {@link #embed(Video, WatermarkKey, long)} with another strength rule and grid, for studies. */
+    static Video embed(Video video, WatermarkKey key, long payload, Strength strength, int shortSideCells) {
         if (video == null || key == null) {
             throw new IllegalArgumentException((video == null ? "video" : "key") + " is null");
         }
-        CellGrid grid = CellGrid.of(video.width(), video.height());
+        CellGrid grid = CellGrid.of(video.width(), video.height(), shortSideCells);
         if (grid == null) {
             throw new IllegalArgumentException("a " + video.width() + "×" + video.height() + " video is too small "
                     + "for a watermark: the short side needs at least " + 2 * CellGrid.MIN_SHORT_SIDE_CELLS + " pixels");
         }
         byte[] sign = signs(key.layout(grid.cols, grid.rows), PayloadCode.encode(payload));
         byte[] rgb = video.rgb();
-        FrameMarker marker = new FrameMarker(grid, sign);
+        FrameMarker marker = new FrameMarker(grid, sign, strength);
         int frameBytes = video.width() * video.height() * 3;
         for (int t = 0; t < video.frames(); t++) {
             marker.mark(rgb, t * frameBytes);
@@ -105,10 +127,15 @@ public final class Watermark {
      * 3 (Bonferroni), so the reported p-value still bounds the false-positive rate.
      */
     public static WatermarkReading detect(Video video, WatermarkKey key) {
+        return detect(video, key, CellGrid.SHORT_SIDE_CELLS);
+    }
+
+    /** {@link #detect(Video, WatermarkKey)} on another grid, for studies. */
+    static WatermarkReading detect(Video video, WatermarkKey key, int shortSideCells) {
         if (video == null || key == null) {
             throw new IllegalArgumentException((video == null ? "video" : "key") + " is null");
         }
-        java.util.List<CellGrid> grids = CellGrid.candidates(video.width(), video.height());
+        java.util.List<CellGrid> grids = CellGrid.candidates(video.width(), video.height(), shortSideCells);
         if (grids.isEmpty()) {
             return WatermarkReading.unreadable(video.width() + "×" + video.height() + " is too small to carry a mark");
         }
@@ -212,16 +239,18 @@ public final class Watermark {
     }
 
     /** Marks frames of one size in place, reusing its per-cell buffers. */
-    private static final class FrameMarker {
+    static final class FrameMarker {
         private final CellGrid grid;
         private final byte[] sign;
+        private final Strength strength;
         private final long[] s1, s2;
         private final int[] count, lo, hi, amplitude, offset;
         private final double[] weight;
 
-        FrameMarker(CellGrid grid, byte[] sign) {
+        FrameMarker(CellGrid grid, byte[] sign, Strength strength) {
             this.grid = grid;
             this.sign = sign;
+            this.strength = strength;
             int n = grid.cells();
             s1 = new long[n];
             s2 = new long[n];
@@ -255,13 +284,12 @@ public final class Watermark {
             }
             for (int cy = 0; cy < grid.rows; cy++) {
                 for (int cx = 0; cx < grid.cols; cx++) {
-                    double sd = texture(cx, cy);
-                    double f = Math.max(0, Math.min(1, (sd - TEXTURE_FULL) / (TEXTURE_HALF - TEXTURE_FULL)));
-                    weight[cy * grid.cols + cx] = 1 - 0.5 * f;
+                    weight[cy * grid.cols + cx] = strength.weight(texture(cx, cy));
                 }
             }
             // the largest scale within the PSNR budget, by bisection (the cost rises with the scale)
-            double budget = BUDGET * w * h, lower = 0, upper = 2.0 * MAX_AMPLITUDE;
+            double budget = strength.budget() * w * h, lower = 0;
+            double upper = strength.maxAmplitude() / Math.min(1, strength.busyWeight());
             if (cost(upper) > budget) {
                 for (int it = 0; it < 30; it++) {
                     double mid = 0.5 * (lower + upper);
@@ -289,6 +317,11 @@ public final class Watermark {
             }
         }
 
+        /** The amplitude each cell got in the last frame marked (for studies). */
+        int[] amplitudes() {
+            return amplitude.clone();
+        }
+
         /** The luma's standard deviation over the pixels of the 3×3 cells around (cx, cy). */
         private double texture(int cx, int cy) {
             double k = 0, q = 0, s = 0;
@@ -311,7 +344,7 @@ public final class Watermark {
          */
         private int amplitude(int c, double scale) {
             double dither = (c * 0.6180339887498949) % 1.0;
-            return (int) Math.floor(Math.min(MAX_AMPLITUDE, scale * weight[c]) + dither);
+            return (int) Math.floor(Math.min(strength.maxAmplitude(), scale * weight[c]) + dither);
         }
 
         /** The shift that keeps {@code lo + o − a ≥ 0} and {@code hi + o + a ≤ 255}; where both cannot hold, the middle. */
