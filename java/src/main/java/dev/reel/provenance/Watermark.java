@@ -6,8 +6,8 @@ import java.util.Arrays;
 /**
  * The invisible watermark in a video's frames: a keyed ±1 pattern over a grid of
  * cells ({@link CellGrid}: 8×8 pixels at Reel's default 256×256), added to the
- * luma and the same in every frame. A third of the cells carry a presence pattern,
- * the rest a 64-bit payload under a convolutional code ({@link PayloadCode}).
+ * luma and the same in every frame. A quarter of the cells carry a presence
+ * pattern, the rest a 64-bit payload under a convolutional code ({@link PayloadCode}).
  *
  * <p><b>Embedding.</b> A cell's pixels all move by the same {@code d} in R, G and B,
  * which moves the BT.709 luma {@code 0.2126R + 0.7152G + 0.0722B} — and so the
@@ -27,7 +27,7 @@ import java.util.Arrays;
  *
  * <p><b>Detection</b> sees only pixels and the key. Each cell's mean luma over all
  * frames, minus the mean of its 8 neighbours, is a residual {@code r}; divided by the
- * local residual energy (5×5 cells) plus a floor, it is the cell's evidence
+ * local residual energy (the mean of r² over the 3×3 cells around) plus a floor, it is the cell's evidence
  * {@code u}, so that busy regions, where the picture's own detail swamps the mark,
  * count for little. The presence statistic is {@code S = Σ chip·q} over the presence
  * cells, {@code q} the evidence rounded to a whole number in [−4, 4] on a scale set
@@ -199,8 +199,8 @@ public final class Watermark {
             for (int cx = 0; cx < cols; cx++) {
                 double e = 0;
                 int k = 0;
-                for (int yy = Math.max(0, cy - 2); yy <= Math.min(rows - 1, cy + 2); yy++) {
-                    for (int xx = Math.max(0, cx - 2); xx <= Math.min(cols - 1, cx + 2); xx++) {
+                for (int yy = Math.max(0, cy - 1); yy <= Math.min(rows - 1, cy + 1); yy++) {
+                    for (int xx = Math.max(0, cx - 1); xx <= Math.min(cols - 1, cx + 1); xx++) {
                         double v = r[yy * cols + xx];
                         e += v * v;
                         k++;

@@ -65,10 +65,10 @@ class WatermarkKeyTest {
             }
             plus += la.chips[c] > 0 ? 1 : 0;
         }
-        assertEquals(341, presence);
+        assertEquals(256, presence);
         assertTrue(plus > 400 && plus < 624, plus + " of 1024 chips are +1");
         for (int n : perBit) {
-            assertTrue(n == 2 || n == 3, "each coded bit has 2 or 3 of the 683 payload cells");
+            assertTrue(n == 2 || n == 3, "each coded bit has 2 or 3 of the 768 payload cells");
         }
     }
 
