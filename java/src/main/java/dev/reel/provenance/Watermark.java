@@ -245,7 +245,7 @@ public final class Watermark {
         private final Strength strength;
         private final long[] s1, s2;
         private final int[] count, lo, hi, amplitude, offset;
-        private final double[] weight;
+        private final double[] weight, dither;
 
         FrameMarker(CellGrid grid, byte[] sign, Strength strength) {
             this.grid = grid;
@@ -260,6 +260,10 @@ public final class Watermark {
             amplitude = new int[n];
             offset = new int[n];
             weight = new double[n];
+            dither = new double[n];
+            for (int c = 0; c < n; c++) {
+                dither[c] = (c * 0.6180339887498949) % 1.0;
+            }
         }
 
         void mark(byte[] rgb, int base) {
@@ -291,7 +295,7 @@ public final class Watermark {
             double budget = strength.budget() * w * h, lower = 0;
             double upper = strength.maxAmplitude() / Math.min(1, strength.busyWeight());
             if (cost(upper) > budget) {
-                for (int it = 0; it < 30; it++) {
+                for (int it = 0; it < 20; it++) {
                     double mid = 0.5 * (lower + upper);
                     if (cost(mid) > budget) {
                         upper = mid;
@@ -343,8 +347,7 @@ public final class Watermark {
          * the average follows the scale smoothly.
          */
         private int amplitude(int c, double scale) {
-            double dither = (c * 0.6180339887498949) % 1.0;
-            return (int) Math.floor(Math.min(strength.maxAmplitude(), scale * weight[c]) + dither);
+            return (int) (Math.min(strength.maxAmplitude(), scale * weight[c]) + dither[c]);
         }
 
         /** The shift that keeps {@code lo + o − a ≥ 0} and {@code hi + o + a ≤ 255}; where both cannot hold, the middle. */
