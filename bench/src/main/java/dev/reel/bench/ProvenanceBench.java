@@ -110,7 +110,7 @@ public final class ProvenanceBench {
                 nulls.add(new Null("reel, mark off", v.prompt() + " seed " + v.seed(), du.pValue(), du.watermark()
                         .zScore()));
                 if (stripFrames.size() < 4) {
-                    stripFrames.add(new Video[] {VideoReader.read(raw), VideoReader.read(mp4)});
+                    stripFrames.add(new Video[] {VideoReader.read(raw), VideoReader.read(mp4), frames, markedFrames});
                 }
                 Path attacked = work.resolve("a.mp4");
                 attack.write(VideoReader.read(mp4), attacked);
@@ -319,30 +319,34 @@ public final class ProvenanceBench {
         return sorted.length == 0 ? Double.NaN : sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     }
 
-    /** Four generations, middle frame: unmarked (decoded) over marked (decoded) over 16× their difference. */
-    private static void strip(List<Video[]> pairs, Path file) throws IOException {
-        int w = pairs.get(0)[0].width(), h = pairs.get(0)[0].height(), gap = 4;
-        BufferedImage img = new BufferedImage(pairs.size() * (w + gap) - gap, 3 * h + 2 * gap,
+    /**
+     * Four generations, middle frame: the unmarked MP4 as decoded, over the marked MP4
+     * as decoded, over the mark itself (the luma of the marked frame minus the
+     * unmarked one before encoding, 16× around mid-grey).
+     */
+    private static void strip(List<Video[]> sets, Path file) throws IOException {
+        int w = sets.get(0)[0].width(), h = sets.get(0)[0].height(), gap = 4;
+        BufferedImage img = new BufferedImage(sets.size() * (w + gap) - gap, 3 * h + 2 * gap,
                 BufferedImage.TYPE_INT_RGB);
-        for (int k = 0; k < pairs.size(); k++) {
-            Video u = pairs.get(k)[0], m = pairs.get(k)[1];
+        for (int k = 0; k < sets.size(); k++) {
+            Video u = sets.get(k)[0], m = sets.get(k)[1], before = sets.get(k)[2], after = sets.get(k)[3];
             int t = u.frames() / 2, x0 = k * (w + gap);
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
-                    int a = u.pixel(t, x, y), b = m.pixel(t, x, y);
-                    img.setRGB(x0 + x, y, a);
-                    img.setRGB(x0 + x, h + gap + y, b);
-                    int d = 0;
-                    for (int c = 16; c >= 0; c -= 8) {
-                        int diff = Math.max(0, Math.min(255, 128 + 16 * (((b >> c) & 0xff) - ((a >> c) & 0xff))));
-                        d = d << 8 | diff;
-                    }
-                    img.setRGB(x0 + x, 2 * (h + gap) + y, d);
+                    img.setRGB(x0 + x, y, u.pixel(t, x, y));
+                    img.setRGB(x0 + x, h + gap + y, m.pixel(t, x, y));
+                    double d = luma(after.pixel(t, x, y)) - luma(before.pixel(t, x, y));
+                    int g = (int) Math.max(0, Math.min(255, Math.round(128 + 16 * d)));
+                    img.setRGB(x0 + x, 2 * (h + gap) + y, g << 16 | g << 8 | g);
                 }
             }
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         ImageIO.write(img, "png", file.toFile());
+    }
+
+    private static double luma(int rgb) {
+        return 0.2126 * (rgb >> 16 & 0xff) + 0.7152 * (rgb >> 8 & 0xff) + 0.0722 * (rgb & 0xff);
     }
 
     private static void writeCsv(Path file, List<Row> rows) throws IOException {
