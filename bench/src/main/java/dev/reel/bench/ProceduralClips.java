@@ -21,7 +21,8 @@ final class ProceduralClips {
     }
 
     static Video clip(int index, int width, int height, int frames) {
-        Random r = new Random(0xC11B5L * 1_000_003 + index);
+        // spread the seeds: java.util.Random's first draws from nearby seeds are alike
+        Random r = new Random(0xC11B5L ^ (index + 1) * 0x9E3779B97F4A7C15L);
         int family = Math.floorMod(index, FAMILIES);
         double[] a = colour(r), b = colour(r), c = colour(r);
         double vx = (r.nextDouble() * 2 - 1) * 6, vy = (r.nextDouble() * 2 - 1) * 6;

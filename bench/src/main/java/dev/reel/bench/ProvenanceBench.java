@@ -200,7 +200,8 @@ public final class ProvenanceBench {
 
     /** The i-th FFmpeg source clip: eight generators, each with parameters drawn from i. */
     static String lavfiSource(int i) {
-        Random r = new Random(0x1AF1L * 7919 + i);
+        // spread the seeds: java.util.Random's first draws from nearby seeds are alike
+        Random r = new Random(0x1AF1L ^ (i + 1) * 0x9E3779B97F4A7C15L);
         String base = "size=256x256:rate=8";
         return switch (Math.floorMod(i, 8)) {
             case 0 -> "testsrc2=size=" + (320 + r.nextInt(193)) + "x" + (320 + r.nextInt(193))
