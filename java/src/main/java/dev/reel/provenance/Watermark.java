@@ -239,7 +239,7 @@ public final class Watermark {
     }
 
     /** Marks frames of one size in place, reusing its per-cell buffers. */
-    static final class FrameMarker {
+    private static final class FrameMarker {
         private final CellGrid grid;
         private final byte[] sign;
         private final Strength strength;
@@ -319,11 +319,6 @@ public final class Watermark {
                     rgb[i + 2] = clamp((rgb[i + 2] & 0xff) + d);
                 }
             }
-        }
-
-        /** The amplitude each cell got in the last frame marked (for studies). */
-        int[] amplitudes() {
-            return amplitude.clone();
         }
 
         /** The luma's standard deviation over the pixels of the 3×3 cells around (cx, cy). */
