@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import javax.imageio.ImageIO;
 
 /**
@@ -23,8 +24,13 @@ final class ContactSheet {
 
     private ContactSheet() {}
 
-    /** Writes the middle frame of each video, scaled to {@code tile} pixels on its long side, in a near-square grid. */
-    static void write(List<Video> videos, List<Long> seeds, int tile, Path file) throws IOException {
+    /**
+     * Writes the middle frame of each video, scaled to {@code tile} pixels on its long
+     * side, in a near-square grid; {@code mark} gets the finished picture (one frame)
+     * and returns what is written, so that the sheet can carry a watermark too.
+     */
+    static void write(List<Video> videos, List<Long> seeds, int tile, UnaryOperator<Video> mark, Path file)
+            throws IOException {
         int n = videos.size();
         int cols = (int) Math.ceil(Math.sqrt(n));
         int rows = (n + cols - 1) / cols;
@@ -45,6 +51,21 @@ final class ContactSheet {
                 }
             }
             label(img, Long.toString(seeds.get(i)), x0 + 2, y0 + h + 6, 3);
+        }
+        byte[] rgb = new byte[img.getWidth() * img.getHeight() * 3];
+        for (int y = 0, i = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++, i += 3) {
+                int p = img.getRGB(x, y);
+                rgb[i] = (byte) (p >> 16);
+                rgb[i + 1] = (byte) (p >> 8);
+                rgb[i + 2] = (byte) p;
+            }
+        }
+        byte[] marked = mark.apply(Video.ofRgb(rgb, 1, img.getHeight(), img.getWidth(), first.frameRate())).rgb();
+        for (int y = 0, i = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++, i += 3) {
+                img.setRGB(x, y, (marked[i] & 0xff) << 16 | (marked[i + 1] & 0xff) << 8 | marked[i + 2] & 0xff);
+            }
         }
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try {

@@ -7,6 +7,11 @@ import dev.reel.pipeline.Generator;
 import dev.reel.pipeline.Phase;
 import dev.reel.pipeline.Progress;
 import dev.reel.pipeline.ProgressListener;
+import dev.reel.provenance.MarkedWriter;
+import dev.reel.provenance.Provenance;
+import dev.reel.provenance.SigningKey;
+import dev.reel.provenance.Watermark;
+import dev.reel.provenance.WatermarkKey;
 import dev.reel.sampling.SamplerKind;
 import dev.reel.video.FrameRate;
 import dev.reel.video.Video;
@@ -15,6 +20,9 @@ import dev.reel.video.VideoWriter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,11 +31,18 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code reel generate}: text (or video) to video files. */
+/**
+ * {@code reel generate}: text (or video) to video files. Every file it writes carries
+ * Reel's watermark in its pixels, and every video its signed manifest
+ * ({@link MarkedWriter}); the contact sheet carries the mark of the first video.
+ */
 @Command(name = "generate", sortOptions = false,
         description = "Generate videos from a prompt with the embedded model (or --model) and write them as MP4, WebM, "
                 + "GIF or PNG frames.")
 final class Generate implements Callable<Integer> {
+    /** The shortest side a watermark fits in (Watermark.embed refuses less). */
+    private static final int MIN_MARKED_SIDE = 32;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -89,6 +104,15 @@ final class Generate implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "cpu|cuda", description = "Where the model runs (default: cpu).")
     String backend;
 
+    @Option(names = "--watermark-key", paramLabel = "FILE",
+            description = "Watermark key file, 64 hex digits (default: Reel's public key, which anyone can check).")
+    Path watermarkKey;
+
+    @Option(names = "--signing-key", paramLabel = "FILE",
+            description = "Ed25519 private key (PKCS#8 PEM) that signs the manifest (default: ~/.reel/signing-key.pem, "
+                    + "made on first use).")
+    Path signingKey;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;
 
@@ -107,6 +131,8 @@ final class Generate implements Callable<Integer> {
         Path target = out != null ? out : Path.of("reel." + (fmt == VideoFormat.PNG ? "frames" : fmt.extension()));
         Cli.requireWritableParent(target);
         VideoWriter writer = writer(fmt);
+        WatermarkKey wk = watermarkKey == null ? WatermarkKey.defaultKey() : readKey(watermarkKey, WatermarkKey::read);
+        SigningKey sk = signingKey == null ? SigningKey.loadOrCreateDefault() : readKey(signingKey, SigningKey::read);
 
         Progressbar progress = new Progressbar(err, quiet);
         long start = System.nanoTime();
@@ -120,12 +146,14 @@ final class Generate implements Callable<Integer> {
             progress.onProgress(new Progress(Phase.LOAD, 0, 0, 0, 0, Progressbar.since(start), null,
                     (model == null ? "embedded model" : model.toString()) + String.format(Locale.ROOT, " in %.2f s",
                             Progressbar.since(start).toMillis() / 1000.0)));
+            MarkedWriter marked = MarkedWriter.builder(vm).writer(writer).watermarkKey(wk).signingKey(sk)
+                    .clock(clock()).build();
             List<GeneratedVideo> videos = generator.generate(request, progress);
             List<Path> written = new ArrayList<>();
             for (GeneratedVideo v : videos) {
                 Path file = videos.size() == 1 ? target : Cli.numbered(target, fmt, v, request);
                 progress.onProgress(new Progress(Phase.WRITE, 0, 0, 0, 0, Progressbar.since(start), null, file.toString()));
-                writer.write(v.video(), file);
+                marked.write(v, file);
                 written.add(file);
             }
             if (request.variations() > 1) {
@@ -136,7 +164,8 @@ final class Generate implements Callable<Integer> {
                     frames.add(v.video());
                     seeds.add(v.seed());
                 }
-                ContactSheet.write(frames, seeds, 192, sheet);
+                long id = Provenance.generationId(videos.get(0), vm);
+                ContactSheet.write(frames, seeds, 192, sheetPicture -> Watermark.embed(sheetPicture, wk, id), sheet);
                 written.add(sheet);
             }
             progress.done();
@@ -151,6 +180,35 @@ final class Generate implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** A key file read, its problems as usage (bad content) or I/O errors (unreadable). */
+    private static <T> T readKey(Path file, java.util.function.Function<Path, T> reader) {
+        if (!Files.isReadable(file)) {
+            throw new Cli.IoError("cannot read key " + file + ": no such readable file");
+        }
+        try {
+            return reader.apply(file);
+        } catch (java.io.UncheckedIOException e) {
+            throw new Cli.IoError("cannot read key " + file + ": " + e.getCause().getMessage());
+        }
+    }
+
+    /**
+     * The clock of the manifest's creation time: the system's, or the fixed time in
+     * {@code SOURCE_DATE_EPOCH} (seconds since 1970, the reproducible-builds convention),
+     * with which the same command writes the same file byte for byte.
+     */
+    private static Clock clock() {
+        String epoch = System.getenv("SOURCE_DATE_EPOCH");
+        if (epoch == null || epoch.isBlank()) {
+            return Clock.systemUTC();
+        }
+        try {
+            return Clock.fixed(Instant.ofEpochSecond(Long.parseLong(epoch.trim())), ZoneOffset.UTC);
+        } catch (NumberFormatException e) {
+            throw new Cli.UsageError("SOURCE_DATE_EPOCH is '" + epoch + "': expected whole seconds since 1970");
+        }
     }
 
     private GenerationRequest request() {
@@ -180,7 +238,12 @@ final class Generate implements Callable<Integer> {
                 if (wh.length != 2) {
                     throw new NumberFormatException();
                 }
-                b.size(Integer.parseInt(wh[0].trim()), Integer.parseInt(wh[1].trim()));
+                int w = Integer.parseInt(wh[0].trim()), h = Integer.parseInt(wh[1].trim());
+                b.size(w, h);
+                if (Math.min(w, h) < MIN_MARKED_SIDE) {
+                    throw new Cli.UsageError("--size " + size + ": every file Reel writes carries a watermark, which "
+                            + "needs at least " + MIN_MARKED_SIDE + " pixels on the short side");
+                }
             } catch (NumberFormatException e) {
                 throw new Cli.UsageError("--size must be WIDTHxHEIGHT, e.g. 512x512, got '" + size + "'");
             }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The {@code reel} command line. */
 @Command(name = "reel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Text-to-video generation on NVIDIA GPUs (and, slower, on the CPU).",
-        subcommands = {Main.Info.class, Generate.class, Batch.class, Bench.class})
+        subcommands = {Main.Info.class, Generate.class, Batch.class, Detect.class, Bench.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,7 +32,7 @@ public final class Main implements Callable<Integer> {
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             line.getErr().println("reel: " + oneLine(e));
             line.getErr().flush();
-            return exitCode(e);
+            return line.getCommand() instanceof Detect ? Detect.ERROR : exitCode(e);
         });
         cl.setParameterExceptionHandler((e, args) -> {
             CommandLine line = e.getCommandLine();

@@ -1,5 +1,6 @@
 package dev.reel.pipeline;
 
+import dev.reel.model.ModelConfig;
 import dev.reel.sampling.SamplerKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,6 +129,31 @@ public final class GenerationRequest {
     /** Output frame rate, or null for the model's. */
     public Double fps() {
         return fps;
+    }
+
+    /** The sampler this request runs with on a model of {@code config}: its own, else the model's default. */
+    public SamplerKind samplerFor(ModelConfig config) {
+        if (sampler != null) {
+            return sampler;
+        }
+        switch (config.sampler()) {
+            case "flow_euler":
+                return SamplerKind.EULER;
+            case "flow_heun":
+                return SamplerKind.HEUN;
+            default:
+                throw new IllegalArgumentException("model's sampler '" + config.sampler() + "' is not one Reel runs");
+        }
+    }
+
+    /** The steps this request runs on a model of {@code config}: its own, else the model's default. */
+    public int stepsFor(ModelConfig config) {
+        return steps != null ? steps : config.steps();
+    }
+
+    /** The guidance scale this request runs with on a model of {@code config}: its own, else the model's default. */
+    public double guidanceFor(ModelConfig config) {
+        return guidance != null ? guidance : config.guidance();
     }
 
     /** Videos this request makes: prompts × variations. */

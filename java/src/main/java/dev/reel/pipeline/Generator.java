@@ -324,9 +324,9 @@ public final class Generator implements AutoCloseable {
         final int totalEvaluations;
 
         Plan(ModelConfig c, GenerationRequest r, int videos, int maxBatch) {
-            kind = r.sampler() != null ? r.sampler() : samplerOf(c.sampler());
-            steps = r.steps() != null ? r.steps() : c.steps();
-            guidance = r.guidance() != null ? r.guidance() : c.guidance();
+            kind = r.samplerFor(c);
+            steps = r.stepsFor(c);
+            guidance = r.guidanceFor(c);
             guided = guidance != 1;
             strength = r.init() == null ? 1 : r.strength();
             schedule = NoiseSchedule.flow(c.shift());
@@ -342,17 +342,6 @@ public final class Generator implements AutoCloseable {
         Sampler sampler(long seed) {
             return Sampler.builder(kind).schedule(schedule).steps(steps).prediction(prediction).guidance(guidance)
                     .strength(strength).seed(seed).build();
-        }
-
-        static SamplerKind samplerOf(String name) {
-            switch (name) {
-                case "flow_euler":
-                    return SamplerKind.EULER;
-                case "flow_heun":
-                    return SamplerKind.HEUN;
-                default:
-                    throw new IllegalArgumentException("model's sampler '" + name + "' is not one Reel runs");
-            }
         }
     }
 }

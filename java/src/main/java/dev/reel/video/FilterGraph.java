@@ -2,6 +2,7 @@ package dev.reel.video;
 
 import static org.bytedeco.ffmpeg.global.avfilter.AV_BUFFERSRC_FLAG_KEEP_REF;
 import static org.bytedeco.ffmpeg.global.avfilter.av_buffersink_get_frame;
+import static org.bytedeco.ffmpeg.global.avfilter.av_buffersink_get_frame_rate;
 import static org.bytedeco.ffmpeg.global.avfilter.av_buffersrc_add_frame_flags;
 import static org.bytedeco.ffmpeg.global.avfilter.avfilter_graph_alloc;
 import static org.bytedeco.ffmpeg.global.avfilter.avfilter_graph_config;
@@ -20,7 +21,9 @@ import org.bytedeco.javacpp.BytePointer;
 /**
  * A libavfilter graph with one video input and one output: frames are pushed into a
  * {@code buffer} source and pulled from a {@code buffersink}. The graph is written
- * as text, the way the ffmpeg tool's {@code -vf} takes it.
+ * as text, the way the ffmpeg tool's {@code -vf} takes it. A {@linkplain #source
+ * source graph} has no input: its first filter makes the frames ({@code testsrc2},
+ * {@code mandelbrot}, {@code life}, …, the ffmpeg tool's {@code -f lavfi} inputs).
  */
 final class FilterGraph implements AutoCloseable {
     /** What {@link #pull} found. */
@@ -35,10 +38,19 @@ final class FilterGraph implements AutoCloseable {
      * @param filters the chain between source and sink, e.g. {@code "split[a][b];[a]palettegen[p];[b][p]paletteuse"}
      */
     FilterGraph(int width, int height, int pixelFormat, FrameRate frameRate, String timeBase, String filters) {
-        description = "buffer=video_size=" + width + "x" + height
+        this("buffer=video_size=" + width + "x" + height
                 + ":pix_fmt=" + av_get_pix_fmt_name(pixelFormat).getString()
                 + ":time_base=" + timeBase + ":frame_rate=" + frameRate.numerator() + "/" + frameRate.denominator()
-                + ":pixel_aspect=1/1," + filters + ",buffersink";
+                + ":pixel_aspect=1/1," + filters + ",buffersink", true);
+    }
+
+    /** A graph whose first filter is a source, e.g. {@code "testsrc2=size=256x256:rate=8"}: frames are only pulled. */
+    static FilterGraph source(String filters) {
+        return new FilterGraph(filters + ",buffersink", false);
+    }
+
+    private FilterGraph(String description, boolean hasInput) {
+        this.description = description;
         graph = Av.notNull(avfilter_graph_alloc(), "avfilter_graph_alloc", null);
         try {
             graph.nb_threads(1);
@@ -62,12 +74,19 @@ final class FilterGraph implements AutoCloseable {
                     snk = f;
                 }
             }
-            source = Av.notNull(src, "avfilter_graph_parse_ptr", "the buffer source of '" + description + "'");
+            source = hasInput ? Av.notNull(src, "avfilter_graph_parse_ptr", "the buffer source of '" + description + "'")
+                    : null;
             sink = Av.notNull(snk, "avfilter_graph_parse_ptr", "the buffer sink of '" + description + "'");
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /** The rate the sink's frames come at, as the graph negotiated it (0/1 when unknown). */
+    FrameRate sinkRate() {
+        org.bytedeco.ffmpeg.avutil.AVRational r = av_buffersink_get_frame_rate(sink);
+        return r.num() > 0 && r.den() > 0 ? new FrameRate(r.num(), r.den()) : null;
     }
 
     /** Pushes a frame; the graph takes a new reference, the caller keeps its frame. */

@@ -1,6 +1,7 @@
 package dev.reel.video;
 
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_copy;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_from_context;
 import static org.bytedeco.ffmpeg.global.avformat.AVFMT_GLOBALHEADER;
 import static org.bytedeco.ffmpeg.global.avformat.AVIO_FLAG_WRITE;
@@ -70,9 +71,23 @@ final class Muxer implements AutoCloseable {
         Av.check(avcodec_parameters_from_context(stream.codecpar(), encoder.context()),
                 "avcodec_parameters_from_context", "encoder " + encoder.name);
         AVRational tb = encoder.context().time_base();
-        encoderTimeBase = Av.rational(tb.num(), tb.den());
+        open(Av.rational(tb.num(), tb.den()), encoder.context().framerate(), metadata, options);
+    }
+
+    /** Adds a stream with another file's coded parameters, for copying its packets unchanged; then as {@link #start}. */
+    void startCopy(AVStream from, Map<String, String> metadata, Map<String, String> options) {
+        stream = Av.notNull(avformat_new_stream(context, null), "avformat_new_stream", file);
+        Av.check(avcodec_parameters_copy(stream.codecpar(), from.codecpar()), "avcodec_parameters_copy", file);
+        stream.codecpar().codec_tag(0);
+        AVRational tb = from.time_base();
+        open(Av.rational(tb.num(), tb.den()), from.avg_frame_rate(), metadata, options);
+    }
+
+    private void open(AVRational packetTimeBase, AVRational frameRate, Map<String, String> metadata,
+                      Map<String, String> options) {
+        encoderTimeBase = packetTimeBase;
         stream.time_base(encoderTimeBase);
-        stream.avg_frame_rate(encoder.context().framerate());
+        stream.avg_frame_rate(frameRate);
         if (!metadata.isEmpty()) {
             // A fresh context's metadata is NULL; av_dict_set through it would crash.
             context.metadata(Av.dictionary(metadata));
@@ -97,7 +112,7 @@ final class Muxer implements AutoCloseable {
         }
     }
 
-    /** Writes one packet from the encoder (the muxer takes its reference). */
+    /** Writes one packet from the encoder, or from the copied stream (the muxer takes its reference). */
     void write(AVPacket packet) {
         av_packet_rescale_ts(packet, encoderTimeBase, stream.time_base());
         packet.stream_index(stream.index());

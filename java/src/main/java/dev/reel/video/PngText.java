@@ -72,6 +72,32 @@ final class PngText {
         return out;
     }
 
+    /** {@code png} without its text chunks ({@code tEXt}, {@code zTXt}, {@code iTXt}); other chunks as they were. */
+    static byte[] strip(byte[] png) {
+        if (!startsWithSignature(png)) {
+            throw new VideoException("not a PNG file: no PNG signature");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(png.length);
+        out.write(png, 0, 8);
+        ByteBuffer b = ByteBuffer.wrap(png);
+        int pos = 8;
+        while (pos + 12 <= png.length) {
+            int length = b.getInt(pos);
+            if (length < 0 || pos + 12L + length > png.length) {
+                throw new VideoException("a PNG chunk at byte " + pos + " runs past the end of the file");
+            }
+            String type = new String(png, pos + 4, 4, StandardCharsets.ISO_8859_1);
+            if (!type.equals("tEXt") && !type.equals("zTXt") && !type.equals("iTXt")) {
+                out.write(png, pos, length + 12);
+            }
+            pos += length + 12;
+            if (type.equals("IEND")) {
+                break;
+            }
+        }
+        return out.toByteArray();
+    }
+
     /** The text chunks of a PNG file, in file order; chunks that do not parse are skipped. */
     static Map<String, String> read(byte[] png) {
         Map<String, String> out = new LinkedHashMap<>();

@@ -66,4 +66,24 @@ final class PngWriter {
             throw new VideoException("the PNG encoder gave " + written[0] + " images for " + n + " frames");
         }
     }
+
+    /** Copies the frames of {@code from} into the empty folder {@code to} with {@code metadata} as their text chunks. */
+    static void retext(Path from, Path to, Map<String, String> metadata) throws IOException {
+        java.util.List<Path> files;
+        try (java.util.stream.Stream<Path> s = Files.list(from)) {
+            files = s.filter(p -> p.getFileName().toString().matches("frame_\\d+\\.png")).sorted().toList();
+        }
+        if (files.isEmpty()) {
+            throw new VideoException("folder " + from + " has no frame_NNNN.png files");
+        }
+        for (Path file : files) {
+            byte[] png = Files.readAllBytes(file);
+            Map<String, String> text = new LinkedHashMap<>(metadata);
+            String rate = PngText.read(png).get(VideoWriter.PNG_FRAME_RATE_KEY);
+            if (rate != null) {
+                text.put(VideoWriter.PNG_FRAME_RATE_KEY, rate);
+            }
+            Files.write(to.resolve(file.getFileName()), PngText.insert(PngText.strip(png), PngText.chunks(text)));
+        }
+    }
 }

@@ -18,12 +18,15 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_get_pix_fmt_name;
+import static org.bytedeco.ffmpeg.global.avutil.av_image_copy_to_buffer;
+import static org.bytedeco.ffmpeg.global.avutil.av_image_get_buffer_size;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -40,6 +43,7 @@ import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.javacpp.BytePointer;
 
 /**
  * Reads video files back: any file FFmpeg's libraries decode (MP4, WebM, GIF among
@@ -101,6 +105,90 @@ public final class VideoReader {
             }
         }
         return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * The SHA-256 of the decoded pictures, each in the pixel format its decoder
+     * gives (yuv420p for Reel's MP4 and WebM, rgb24 for its PNG frames) with its
+     * planes packed one after another and no row padding, frame after frame: what
+     * {@code ffmpeg -i FILE -map 0:v:0 -f hash -hash sha256 -} prints, so another tool
+     * can check it. It depends only on the coded pictures, not on the container's
+     * metadata or on any colour conversion, and H.264 and VP9 decoding is exact, so
+     * any conforming decoder gives the same digest.
+     */
+    public static byte[] frameDigest(Path path) {
+        checkExists(path);
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
+        try (PictureBytes bytes = new PictureBytes()) {
+            if (Files.isDirectory(path)) {
+                try (PngDecoder png = new PngDecoder()) {
+                    for (Path file : pngFrames(path)) {
+                        sha.update(bytes.of(png.decode(readAll(file), file), file));
+                    }
+                }
+            } else {
+                try (FileDecoder in = new FileDecoder(path, true)) {
+                    for (AVFrame f; (f = in.nextFrame()) != null; ) {
+                        sha.update(bytes.of(f, path));
+                    }
+                }
+            }
+        }
+        return sha.digest();
+    }
+
+    /**
+     * Frames made by an FFmpeg source filter graph — the ffmpeg tool's {@code -f lavfi}
+     * inputs — converted to RGB: {@code frames} of them (fewer if the source ends
+     * first), e.g. {@code synthetic("testsrc2=size=256x256:rate=8", 8)},
+     * {@code "mandelbrot=size=256x256:rate=8"}, {@code "life=size=256x256:rate=8:seed=7:mold=10"}.
+     * The frame rate is the graph's.
+     *
+     * @throws IllegalArgumentException when {@code frames} is not positive or the source is blank
+     * @throws VideoException when libavfilter cannot build the graph or it makes no frame
+     */
+    public static Video synthetic(String source, int frames) {
+        if (source == null || source.isBlank()) {
+            throw new IllegalArgumentException("source is " + (source == null ? "null" : "blank")
+                    + ": expected a filter graph such as testsrc2=size=256x256:rate=8");
+        }
+        if (frames <= 0) {
+            throw new IllegalArgumentException("frames is " + frames + ": expected a positive count");
+        }
+        AVFrame f = null;
+        try (FilterGraph graph = FilterGraph.source(source + ",format=rgb24"); ToRgb rgb = new ToRgb()) {
+            f = Av.notNull(av_frame_alloc(), "av_frame_alloc", null);
+            ByteArrayOutputStream pixels = new ByteArrayOutputStream();
+            byte[] buf = null;
+            int got = 0;
+            while (got < frames) {
+                av_frame_unref(f);
+                if (graph.pull(f) != FilterGraph.Pull.FRAME) {
+                    break;
+                }
+                if (buf == null) {
+                    buf = new byte[f.width() * f.height() * 3];
+                }
+                rgb.convert(f, buf, 0, source);
+                pixels.write(buf, 0, buf.length);
+                got++;
+            }
+            if (got == 0) {
+                throw new VideoException("the filter graph '" + source + "' made no frame");
+            }
+            FrameRate rate = graph.sinkRate();
+            return Video.wrap(pixels.toByteArray(), got, rgb.height(), rgb.width(),
+                    rate != null ? rate : DEFAULT_PNG_FRAME_RATE);
+        } finally {
+            if (f != null) {
+                av_frame_free(f);
+            }
+        }
     }
 
     /** The container, codec, size, frame count and rate of {@code path}, read without decoding. */
@@ -239,6 +327,36 @@ public final class VideoReader {
             expected++;
         }
         return new ArrayList<>(byIndex.values());
+    }
+
+    /** A decoded picture's planes packed without padding ({@code av_image_copy_to_buffer}, alignment 1). */
+    private static final class PictureBytes implements AutoCloseable {
+        private BytePointer buffer;
+        private byte[] bytes;
+
+        byte[] of(AVFrame f, Object file) {
+            int size = Av.check(av_image_get_buffer_size(f.format(), f.width(), f.height(), 1),
+                    "av_image_get_buffer_size", file);
+            if (bytes == null || bytes.length != size) {
+                if (buffer != null) {
+                    buffer.close();
+                }
+                buffer = new BytePointer(size);
+                bytes = new byte[size];
+            }
+            Av.check(av_image_copy_to_buffer(buffer, size, f.data(), f.linesize(), f.format(), f.width(), f.height(),
+                    1), "av_image_copy_to_buffer", file);
+            buffer.position(0).get(bytes);
+            return bytes;
+        }
+
+        @Override
+        public void close() {
+            if (buffer != null) {
+                buffer.close();
+                buffer = null;
+            }
+        }
     }
 
     /** libavcodec's PNG decoder, fed whole files as single packets. */

@@ -1,5 +1,8 @@
 package dev.reel.video;
 
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
+import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -14,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.stream.Stream;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
 
 /**
  * Writes a {@link Video} to a file: MP4 (H.264), WebM (VP9), GIF or a folder of PNG
@@ -226,6 +230,108 @@ public final class VideoWriter {
             if (!done) {
                 deleteQuietly(temp);
             }
+        }
+    }
+
+    /**
+     * The frames {@link #write} would encode for {@code video} as {@code format}, at
+     * the video's frame rate: the video resized to this writer's output size with its
+     * scaling (the video itself when the size is the same). Whatever must be in the
+     * encoded pixels, a watermark say, is added here; a writer of that exact size
+     * ({@code toBuilder().size(w, h)}) then encodes them without resizing again.
+     */
+    public Video resized(Video video, VideoFormat format) {
+        if (video == null) {
+            throw new IllegalArgumentException("video is null");
+        }
+        if (format == null) {
+            throw new IllegalArgumentException("format is null");
+        }
+        Plan p = plan(video, format);
+        return video.resize(p.width, p.height, scaling);
+    }
+
+    /**
+     * Copies a file that Reel wrote (or any file of the same container) to
+     * {@code target} with its coded frames unchanged — no decoding, no re-encoding,
+     * so the decoded pictures are bit for bit the source's — and {@code metadata} in
+     * place of the source's container tags. MP4 and WebM copy the packets of the
+     * video stream (the only stream Reel writes) into a new container, MP4 again with
+     * the index at the front; a PNG folder gets new text chunks in every frame, the
+     * frame rate kept; a GIF, which holds no metadata, is copied as it is. The format
+     * is the source's, whatever the target is called; the target appears atomically,
+     * as with {@link #write}. An empty map strips the metadata.
+     */
+    public static void copyWithMetadata(Path source, Path target, Map<String, String> metadata) {
+        if (source == null || target == null) {
+            throw new IllegalArgumentException((source == null ? "source" : "target") + " is null");
+        }
+        if (metadata == null) {
+            throw new IllegalArgumentException("metadata is null");
+        }
+        if (!Files.exists(source)) {
+            throw new IllegalArgumentException("cannot read " + source + ": no such file or folder");
+        }
+        VideoFormat f = formatOf(source);
+        Builder check = new Builder();
+        check.metadata(metadata);
+        VideoWriter checked = check.build();
+        checked.checkMetadata(f);
+        Path to = target.toAbsolutePath();
+        Path temp = createTemporary(to, f);
+        boolean done = false;
+        try {
+            switch (f) {
+                case MP4, WEBM -> remux(f, source, temp, checked.metadata);
+                case GIF -> Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
+                case PNG -> PngWriter.retext(source, temp, checked.metadata);
+            }
+            Files.move(temp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            done = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not copy " + source + " to " + to, e);
+        } finally {
+            if (!done) {
+                deleteQuietly(temp);
+            }
+        }
+    }
+
+    /** The format of a file or folder, from its container (not its name). */
+    private static VideoFormat formatOf(Path source) {
+        if (Files.isDirectory(source)) {
+            return VideoFormat.PNG;
+        }
+        try (FileDecoder in = new FileDecoder(source, false)) {
+            String container = in.input().iformat().name().getString();
+            if (container.contains("mp4")) {
+                return VideoFormat.MP4;
+            }
+            if (container.contains("webm")) {
+                return VideoFormat.WEBM;
+            }
+            if (container.equals("gif")) {
+                return VideoFormat.GIF;
+            }
+            throw new IllegalArgumentException("cannot copy " + source + ": it is a " + container
+                    + " file; Reel copies MP4, WebM, GIF and folders of PNG frames");
+        }
+    }
+
+    private static void remux(VideoFormat f, Path source, Path temp, Map<String, String> metadata) {
+        try (FileDecoder in = new FileDecoder(source, true); Muxer out = new Muxer(f.muxer, temp)) {
+            out.startCopy(in.stream(), metadata, f == VideoFormat.MP4
+                    ? Map.of("movflags", "+faststart+use_metadata_tags") : Map.of());
+            AVPacket p = Av.notNull(av_packet_alloc(), "av_packet_alloc", null);
+            try {
+                while (in.nextPacket(p)) {
+                    p.pos(-1);
+                    out.write(p);
+                }
+            } finally {
+                av_packet_free(p);
+            }
+            out.finish();
         }
     }
 

@@ -1,12 +1,19 @@
 package dev.reel.video;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,5 +76,48 @@ class VideoReaderTest {
             pos += length + 12;
         }
         return out.toByteArray();
+    }
+
+    @Test
+    void frameDigestIsOfThePicturesNotTheMetadata() throws Exception {
+        Video v = TestVideos.movingSquare(4, 64, 48, 10, 8);
+        for (String name : new String[] {"a.mp4", "a.webm", "a.gif", "a"}) {
+            Path a = dir.resolve(name), b = dir.resolve("b-" + name);
+            VideoWriter.builder().metadata(Map.of("note", "first")).build().write(v, a);
+            VideoWriter.copyWithMetadata(a, b, Map.of("note", "second"));
+            assertArrayEquals(VideoReader.frameDigest(a), VideoReader.frameDigest(b), name);
+            assertEquals(32, VideoReader.frameDigest(a).length);
+        }
+        // a PNG folder decodes to rgb24: its digest is that of the RGB bytes themselves
+        Video big = VideoReader.read(dir.resolve("a"));
+        assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(big.rgb()), VideoReader.frameDigest(dir.resolve("a")));
+        Path other = dir.resolve("other.mp4");
+        VideoWriter.builder().build().write(TestVideos.movingSquare(4, 64, 48, 12, 8), other);
+        assertFalse(Arrays.equals(VideoReader.frameDigest(dir.resolve("a.mp4")), VideoReader.frameDigest(other)));
+    }
+
+    @Test
+    void frameDigestIsWhatFfmpegsHashMuxerPrints() throws Exception {
+        assumeTrue(Ffprobe.unavailable() == null, Ffprobe.unavailable());
+        Video v = TestVideos.movingSquare(5, 64, 48, 10, 8);
+        for (String name : new String[] {"h.mp4", "h.webm", "h.gif"}) {
+            Path f = dir.resolve(name);
+            VideoWriter.builder().build().write(v, f);
+            assertEquals(Ffprobe.ffmpegFrameHash(f), HexFormat.of().formatHex(VideoReader.frameDigest(f)), name);
+        }
+    }
+
+    @Test
+    void syntheticSourcesMakeFramesAtTheirRate() {
+        Video v = VideoReader.synthetic("testsrc2=size=64x48:rate=12", 5);
+        assertEquals(5, v.frames());
+        assertEquals(64, v.width());
+        assertEquals(48, v.height());
+        assertEquals(new FrameRate(12, 1), v.frameRate());
+        Video life = VideoReader.synthetic("life=size=32x32:rate=8:seed=1:mold=10", 3);
+        assertEquals(3, life.frames());
+        assertThrows(VideoException.class, () -> VideoReader.synthetic("nosuchsource=size=8x8", 1));
+        assertThrows(IllegalArgumentException.class, () -> VideoReader.synthetic("testsrc2", 0));
+        assertThrows(IllegalArgumentException.class, () -> VideoReader.synthetic(" ", 1));
     }
 }

@@ -457,4 +457,37 @@ class VideoWriterTest {
         }
         return types;
     }
+
+    @Test
+    void copyWithMetadataReplacesTheTagsAndKeepsEveryCodedFrame() throws Exception {
+        Video v = TestVideos.movingSquare(4, 64, 48, 10, 8);
+        for (String name : new String[] {"c.mp4", "c.webm", "c"}) {
+            Path a = dir.resolve(name), b = dir.resolve("copy-" + name);
+            VideoWriter.builder().metadata(Map.of("reel.a", "1", "reel.b", "2")).build().write(v, a);
+            VideoWriter.copyWithMetadata(a, b, Map.of("reel.c", "three"));
+            Map<String, String> meta = VideoReader.metadata(b);
+            assertEquals("three", meta.get("reel.c"), name + ": " + meta);
+            assertFalse(meta.containsKey("reel.a"), name + ": " + meta);
+            assertArrayEquals(VideoReader.read(a).rgb(), VideoReader.read(b).rgb(), name);
+            assertEquals(VideoReader.probe(a).frames(), VideoReader.probe(b).frames(), name);
+            assertEquals(VideoReader.probe(a).frameRate(), VideoReader.probe(b).frameRate(), name);
+        }
+        assertTrue(VideoReader.probe(dir.resolve("copy-c.mp4")).indexAtFront());
+        Path stripped = dir.resolve("stripped.mp4");
+        VideoWriter.copyWithMetadata(dir.resolve("c.mp4"), stripped, Map.of());
+        assertTrue(VideoReader.metadata(stripped).keySet().stream().noneMatch(k -> k.startsWith("reel.")));
+        assertTrue(list().stream().noneMatch(p -> p.getFileName().toString().startsWith(".")), list().toString());
+    }
+
+    @Test
+    void resizedIsWhatWriteEncodes() {
+        Video v = TestVideos.movingSquare(2, 33, 20, 4, 8);
+        Video mp4 = VideoWriter.builder().build().resized(v, VideoFormat.MP4);
+        assertEquals(13 * 33 + 1, mp4.width(), "the default size, rounded up to even for MP4");
+        assertEquals(260, mp4.height());
+        Video gif = VideoWriter.builder().size(66, 40).build().resized(v, VideoFormat.GIF);
+        assertEquals(66, gif.width());
+        assertEquals(40, gif.height());
+        assertEquals(v.pixel(1, 16, 10), gif.pixel(1, 33, 21), "nearest: each pixel a 2×2 block");
+    }
 }
