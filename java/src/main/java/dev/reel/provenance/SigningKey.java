@@ -239,7 +239,8 @@ public final class SigningKey {
                 + "\n-----END " + type + "-----\n";
     }
 
-    private static void ownerOnly(Path p, String perms) throws IOException {
+    /** Restricts a file's permissions where the file system has POSIX permissions; elsewhere it keeps the defaults. */
+    static void ownerOnly(Path p, String perms) throws IOException {
         try {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
         } catch (UnsupportedOperationException e) {

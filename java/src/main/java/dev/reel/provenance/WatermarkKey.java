@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -112,11 +111,7 @@ public final class WatermarkKey {
     public void write(Path file) {
         try {
             Files.createFile(file);
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: the file keeps the default permissions
-            }
+            SigningKey.ownerOnly(file, "rw-------");
             Files.writeString(file, "# Reel watermark key (secret: it can detect, forge and remove marks)\n"
                     + HexFormat.of().formatHex(secret) + "\n");
         } catch (IOException e) {
