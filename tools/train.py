@@ -10,13 +10,83 @@ import random
 import sys
 import time
 
+import glob
+
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reel import data, flow
+from reel import data, flow, modelfolder
 from reel.model import Config, ReelDiT, patchify
-from reel.vocab import Vocabulary
+from reel.vocab import Caption, Vocabulary
+
+# Played backwards, a video of this data set is one of the opposite direction whose start is drawn
+# from exactly the distribution data.motion draws for that direction; and the autoencoder encodes
+# each frame on its own, so reversing a latent along time is exactly the latent of the reversed video.
+REVERSED = {"left": "right", "right": "left", "up": "down", "down": "up", "up-left": "down-right",
+            "down-right": "up-left", "up-right": "down-left", "down-left": "up-right", "static": "static"}
+
+
+def prompt_text(c, rng, article_swap=0.25):
+    """A training caption for c: the background stated in half, "static" or "standing still" for no
+    motion, and in a quarter of the prompts each article swapped for the other, so that "a orange"
+    means what "an orange" does (the grammar accepts either; the Java runtime also normalises)."""
+    stated = c if rng.random() < 0.5 else Caption(c.colour, c.shape, c.direction, None)
+    words = Vocabulary.caption_text(stated, "static" if rng.random() < 0.5 else "standing still").split()
+    for i, w in enumerate(words):
+        if w in ("a", "an") and rng.random() < article_swap:
+            words[i] = "an" if w == "a" else "a"
+    return " ".join(words)
+
+
+class LatentPool:
+    """Training videos as latents from tools/make_latents.py's shards, read as they appear."""
+
+    def __init__(self, folder, vocab):
+        self.folder, self.vocab = folder, vocab
+        self.loaded = set()
+        self.z, self.captions = [], []
+        self.refresh()
+        if not self.z:
+            sys.exit("%s: no latent shards (tools/make_latents.py writes them)" % folder)
+
+    def refresh(self):
+        for path in sorted(glob.glob(os.path.join(self.folder, "shard-*.npz"))):
+            if path in self.loaded or path.endswith(".tmp.npz"):
+                continue
+            with np.load(path) as s:
+                v = self.vocab
+                self.z.extend(s["z"])
+                self.captions.extend(Caption(v.colours[a], v.shapes[b], v.directions[c], v.backgrounds[d])
+                                     for a, b, c, d in zip(s["colour"], s["shape"], s["direction"], s["background"]))
+            self.loaded.add(path)
+        return len(self.z)
+
+    def shape(self):
+        return self.z[0].shape
+
+    def batch(self, n, rng):
+        """(x0 [n, C, T, h, w] float32, ids [n, L], lengths [n]): videos drawn at random, each played
+        backwards (direction reversed) half the time."""
+        xs, ids, lens = [], [], []
+        for _ in range(n):
+            i = rng.randrange(len(self.z))
+            z, c = self.z[i].astype(np.float32), self.captions[i]
+            if rng.random() < 0.5:
+                z = z[:, ::-1].copy()
+                c = Caption(c.colour, c.shape, REVERSED[c.direction], c.background)
+            t, l = self.vocab.encode(prompt_text(c, rng))
+            xs.append(z)
+            ids.append(t)
+            lens.append(l)
+        return np.stack(xs), np.array(ids, np.int64), np.array(lens, np.int64)
+
+
+def draw_batch(pool, vocab, n, cfg, rng):
+    if pool is not None:
+        return pool.batch(n, rng)
+    vids, ids, lens, _ = data.batch(vocab, n, cfg.frames, cfg.height, rng, "train")
+    return vids, ids, lens
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -64,7 +134,7 @@ def flow_loss(model, x0, ids, lengths, gen, cfg_dropout, uncond_ids, shift=1.0, 
 
 
 @torch.no_grad()
-def fit_head(model, vocab, args, rng, gen, batches=6, ridge=1e-3):
+def fit_head(model, vocab, args, rng, gen, pool=None, batches=6, ridge=1e-3):
     """Refits final.linear by ridge regression of the model's own target (for 'flow_sample' the
     clean patches, for 'flow_velocity' the velocity) on the features the layer receives, over a few
     training batches: after a change of prediction type the rest of the network keeps what it
@@ -73,7 +143,7 @@ def fit_head(model, vocab, args, rng, gen, batches=6, ridge=1e-3):
     feats, targets = [], []
     hook = model.final.linear.register_forward_hook(lambda m, inp, out: feats.append(inp[0].reshape(-1, inp[0].shape[-1])))
     for _ in range(batches):
-        vids, ids, lens, _ = data.batch(vocab, args.batch, cfg.frames, cfg.height, rng, "train")
+        vids, ids, lens = draw_batch(pool, vocab, args.batch, cfg, rng)
         x0 = torch.from_numpy(vids)
         t, noise, xt = noised(x0, gen, args.shift, args.uniform_fraction, args.top_fraction)
         model(xt, t, torch.from_numpy(ids), torch.from_numpy(lens))
@@ -124,9 +194,17 @@ def main():
     ap.add_argument("--precision", choices=("bf16", "fp32"), default="bf16",
                     help="bf16: matrix products under CPU autocast (weights, gradients and AdamW stay fp32); "
                          "forward and backward 3.5x faster than fp32 on this AVX-512-BF16 CPU at the same loss")
+    ap.add_argument("--latents", help="train on these latent shards (tools/make_latents.py) instead of rendering pixels")
+    ap.add_argument("--patch", default="4,2,2", help="a fresh latent model's patch (t, h, w)")
+    ap.add_argument("--init-from", help="a fresh model takes every tensor of this model folder whose name and shape "
+                                        "match (a pixel model's blocks, text encoder and embeddings); the final "
+                                        "linear layer is then refitted by least squares")
+    ap.add_argument("--export", help="at each save, also write the EMA weights in fp32 as a model folder here "
+                                     "(config, weights, vocabulary; the autoencoder is added by eval_autoencoder --export)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     vocab = Vocabulary.load()
+    pool = LatentPool(args.latents, vocab) if args.latents else None
 
     if os.path.exists(args.checkpoint):
         ck = torch.load(args.checkpoint)
@@ -134,6 +212,13 @@ def main():
     else:
         ck = None
         cfg = Config(attention=args.attention or "full", vocab_size=len(vocab.tokens), max_tokens=vocab.max_tokens)
+        if pool is not None:
+            c, t, h, w = pool.shape()
+            cfg.channels, cfg.frames, cfg.height, cfg.width = c, t, h, w
+            cfg.patch = tuple(int(v) for v in args.patch.split(","))
+    if pool is not None and (cfg.channels, cfg.frames, cfg.height, cfg.width) != tuple(pool.shape()):
+        sys.exit("latents %s do not match the checkpoint's [C, T, H, W] %s"
+                 % (pool.shape(), (cfg.channels, cfg.frames, cfg.height, cfg.width)))
     switch_attention = ck is not None and args.attention is not None and args.attention != cfg.attention
     if switch_attention:
         print("attention %s -> %s: the EMA restarts from the weights, with a fresh lr warm-up"
@@ -150,11 +235,23 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.99))
     step, samples, log = 0, 0, []
     warm_from = 0
+    if ck is None and args.init_from:
+        source, _, _ = modelfolder.read(args.init_from)
+        own = model.state_dict()
+        taken = {k: v for k, v in source.state_dict().items() if k in own and own[k].shape == v.shape}
+        model.load_state_dict(taken, strict=False)
+        print("from %s: %d of %d tensors; fresh: %s" % (args.init_from, len(taken), len(own),
+                                                        sorted(set(own) - set(taken))), flush=True)
+        fit_head(model, vocab, args, random.Random(args.seed * 31), torch.Generator().manual_seed(args.seed), pool)
+        ema.load_state_dict(model.state_dict())
     if ck is not None:
-        missing = model.load_state_dict(ck["model"], strict=False).missing_keys
-        ema.load_state_dict(ck["ema"], strict=False)
+        missing = model.load_state_dict({k: v.float() for k, v in ck["model"].items()}, strict=False).missing_keys
+        ema.load_state_dict({k: v.float() for k, v in ck["ema"].items()}, strict=False)
         step, samples, log = ck["step"], ck["samples"], ck["log"]
-        if missing:
+        if "optimizer" not in ck:
+            print("the checkpoint keeps no optimizer state: AdamW restarts with a fresh warm-up", flush=True)
+            warm_from = step
+        elif missing:
             # a layer added since the checkpoint (zero-initialised, so the function is unchanged):
             # the AdamW moments no longer line up, so they restart with a fresh warm-up
             print("new parameters %s: optimizer state restarts" % missing, flush=True)
@@ -170,7 +267,7 @@ def main():
             print("prediction %s -> %s: final.linear refitted, optimizer and EMA restart"
                   % (cfg.prediction, args.prediction), flush=True)
             cfg.prediction = args.prediction
-            fit_head(model, vocab, args, random.Random(args.seed * 31 + step), torch.Generator().manual_seed(step))
+            fit_head(model, vocab, args, random.Random(args.seed * 31 + step), torch.Generator().manual_seed(step), pool)
             ema.load_state_dict(model.state_dict())
             opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.99))
             warm_from = step
@@ -183,7 +280,7 @@ def main():
     start = last_save = time.time()
     acc, acc_n, t_acc = 0.0, 0, time.time()
     while True:
-        vids, ids, lens, _ = data.batch(vocab, args.batch, cfg.frames, cfg.height, rng, "train")
+        vids, ids, lens = draw_batch(pool, vocab, args.batch, cfg, rng)
         left = args.minutes - (time.time() - start) / 60
         anneal = 1.0 if args.anneal_minutes <= 0 or left >= args.anneal_minutes else max(0.1, left / args.anneal_minutes)
         for g in opt.param_groups:
@@ -212,9 +309,18 @@ def main():
         now = time.time()
         done = now - start > args.minutes * 60
         if done or now - last_save > args.save_minutes * 60:
-            save(args.checkpoint, dict(config=cfg.to_json(), model=model.state_dict(), ema=ema.state_dict(),
-                                       optimizer=opt.state_dict(), step=step, samples=samples, log=log, warm_from=warm_from,
-                                       args=vars(args)))
+            if pool is None:
+                save(args.checkpoint, dict(config=cfg.to_json(), model=model.state_dict(), ema=ema.state_dict(),
+                                           optimizer=opt.state_dict(), step=step, samples=samples, log=log,
+                                           warm_from=warm_from, args=vars(args)))
+            else:
+                # at most 15 MB: the weights and the EMA as bfloat16, the AdamW moments left to restart
+                half = lambda m: {k: v.detach().to(torch.bfloat16) for k, v in m.state_dict().items()}
+                save(args.checkpoint, dict(config=cfg.to_json(), model=half(model), ema=half(ema), step=step,
+                                           samples=samples, log=log, args=vars(args)))
+                pool.refresh()
+            if args.export:
+                modelfolder.write(args.export, ema, dict(trained_samples=samples, trained_steps=step))
             with open(os.path.splitext(args.checkpoint)[0] + "-loss.csv", "w") as f:
                 f.write("step,samples,loss_mean_of_50_steps\n")
                 for s, n, l in log:

@@ -16,7 +16,12 @@ Two shape rules:
   TRIANGLE_OFFSET or more of the box height off the box's middle (its base is the widest row;
   the ideal figure's offset is 1/6), the diamond's on it. Rendered ground truth: mean fill
   0.96-1.00 (square), 0.73-0.85 (circle), 0.50-0.65 (triangle, diamond); offset 0.12-0.16
-  (triangle), within 0.04 (the others)."""
+  (triangle), within 0.04 (the others).
+
+The background checks: `background` is the named background nearest the frames' median colour,
+and `background_mad` how clean it is — the mean absolute deviation, over channels and over every
+pixel farther than BACKGROUND_MARGIN of the frame's width from the object's mask, from that frame's
+median colour (in [0, 1] units; the target of the latent model is at most 3/255)."""
 import math
 
 import numpy as np
@@ -28,6 +33,7 @@ STATIC_FRACTION = 0.11  # a track shorter than this fraction of the frame width,
 FILL_SQUARE = 0.88
 FILL_CIRCLE = 0.65
 TRIANGLE_OFFSET = 1.0 / 12
+BACKGROUND_MARGIN = 3.0 / 128  # 3 pixels at 128 x 128: the object's anti-aliased edge is not background
 DIRECTION_NAMES = ["right", "down-right", "down", "down-left", "left", "up-left", "up", "up-right"]
 
 
@@ -102,6 +108,27 @@ def shape_scores(mask, shapes):
     return out
 
 
+def dilate(mask, r):
+    """The pixels within Chebyshev distance r of the mask."""
+    out = mask.copy()
+    for _ in range(r):
+        grown = out.copy()
+        grown[1:] |= out[:-1]
+        grown[:-1] |= out[1:]
+        grown[:, 1:] |= out[:, :-1]
+        grown[:, :-1] |= out[:, 1:]
+        out = grown
+    return out
+
+
+def background_deviation(frame, mask, bg):
+    """Mean absolute deviation from bg of the pixels away from the mask (None if there are none)."""
+    far = ~dilate(mask, max(1, int(math.ceil(BACKGROUND_MARGIN * frame.shape[1]))))
+    if not far.any():
+        return None
+    return float(np.abs(frame[far] - bg[None]).mean())
+
+
 def box_fill(mask):
     """(fill, offset): the mask's share of its bounding box, and how far its centroid lies below
     the box's middle, as a fraction of the box height."""
@@ -126,10 +153,13 @@ def analyse(frames, vocab):
     frames = np.clip(np.asarray(frames, np.float64), 0, 1)
     colours = np.array([vocab.data["colours"][c] for c in vocab.colours])
     backgrounds = np.array([vocab.data["backgrounds"][b] for b in vocab.backgrounds])
-    track, votes, pix, fills, bgs = [], {s: 0.0 for s in vocab.shapes}, [], [], []
+    track, votes, pix, fills, bgs, devs = [], {s: 0.0 for s in vocab.shapes}, [], [], [], []
     for f in frames:
         mask, bg = object_mask(f)
         bgs.append(bg)
+        dev = background_deviation(f, mask, bg)
+        if dev is not None:
+            devs.append(dev)
         if mask.sum() < 4:
             continue
         fills.append(box_fill(mask))
@@ -143,9 +173,10 @@ def analyse(frames, vocab):
             votes[s] += v
     bg_rgb = np.median(np.array(bgs), axis=0)
     background = vocab.backgrounds[int(np.argmin(((backgrounds - bg_rgb[None]) ** 2).sum(axis=1)))]
+    background_mad = float(np.mean(devs)) if devs else None
     if not track:
         return dict(colour=None, shape=None, shape_fill=None, direction=None, background=background,
-                    found=False)
+                    background_mad=background_mad, found=False)
     rgb = np.median(np.concatenate(pix), axis=0)
     colour = vocab.colours[int(np.argmin(((colours - rgb[None]) ** 2).sum(axis=1)))]
     shape = max(votes, key=votes.get)
@@ -164,7 +195,7 @@ def analyse(frames, vocab):
         ang = math.degrees(math.atan2(vy, vx)) % 360
         direction = DIRECTION_NAMES[int(((ang + 22.5) % 360) // 45)]
     return dict(colour=colour, shape=shape, shape_fill=fill_shape(fill, offset), direction=direction,
-                background=background, found=True, rgb=rgb.tolist(), velocity=(vx, vy),
+                background=background, background_mad=background_mad, found=True, rgb=rgb.tolist(), velocity=(vx, vy),
                 votes=votes, fill=fill, offset=offset, background_rgb=bg_rgb.tolist())
 
 

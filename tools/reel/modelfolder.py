@@ -20,6 +20,15 @@ def write(folder, model, extra_config=None, vocabulary=VOCAB_PATH):
     cfg = model.cfg.to_json()
     cfg.update(extra_config or {})
     cfg["latent_layout"] = "[C, T, H, W] = [channels, frames, height, width], pixels in [-1, 1]"
+    path = os.path.join(folder, "config.json")
+    if os.path.exists(path):  # a folder's autoencoder stays with it when the transformer is rewritten
+        with open(path) as f:
+            kept = json.load(f).get("autoencoder")
+        if kept is not None:
+            cfg["autoencoder"] = kept
+    if "autoencoder" in cfg:
+        cfg["latent_layout"] = ("[C, T, H, W] = [channels, frames, height, width]: the autoencoder's latent, "
+                                "normalised by its latent_mean and latent_std")
     cfg["noise"] = "philox4x32-10 normal, seed = request seed, stream = 0, row-major over [C, T, H, W]"
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
