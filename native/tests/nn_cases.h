@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -67,8 +68,14 @@ struct Target {
 
 // ---- values ----
 
+// Seeded from REEL_TEST_SEED when set (the seed is printed by report), else a fixed seed.
+inline uint64_t seed() {
+    static const uint64_t s = std::getenv("REEL_TEST_SEED") ? std::strtoull(std::getenv("REEL_TEST_SEED"), nullptr, 0) : 20261202u;
+    return s;
+}
+
 inline std::mt19937_64& rng() {
-    static std::mt19937_64 r(20261202);
+    static std::mt19937_64 r(seed());
     return r;
 }
 
@@ -636,9 +643,9 @@ inline void run_all(Target& t, bool large) {
 
 inline void report(const char* where) {
     const Stats& s = stats();
-    std::printf("%s: %lld elements compared, %lld bit-identical with the CPU (%.4f%%), largest fp32 difference of the "
+    std::printf("%s (REEL_TEST_SEED=%llu): %lld elements compared, %lld bit-identical with the CPU (%.4f%%), largest fp32 difference of the "
                 "norms %.2f units of 2^-23*max(|ref|,1)\n",
-                where, static_cast<long long>(s.compared), static_cast<long long>(s.identical),
+                where, static_cast<unsigned long long>(seed()), static_cast<long long>(s.compared), static_cast<long long>(s.identical),
                 s.compared ? 100.0 * static_cast<double>(s.identical) / static_cast<double>(s.compared) : 0.0, s.worst_ulps);
 }
 

@@ -6,8 +6,10 @@
 // nn_cases.h then compare every call, fp32 and bf16, with the CPU backend.
 // Grids are capped at a few blocks in the bf16 pass so that the grid-stride
 // loops run more than once per block; the fp32 pass uses the launcher's caps.
-// Also checks that a kernel reading past its row (a deliberately broken
-// launch) is caught by the comparison.
+// REEL_NN_LARGE=1 adds the model-sized shapes of the device test to the first
+// pass (about a minute here); REEL_TEST_SEED=n changes the random inputs.
+// Also checks that a deliberately wrong launch (every row modulated by the
+// first group's table row) is caught by the comparison.
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -203,7 +205,7 @@ struct WrongGroups : Emulated {
 
 int main() {
     Emulated e;
-    nn_cases::run_all(e, false);
+    nn_cases::run_all(e, std::getenv("REEL_NN_LARGE") != nullptr);
     e.max_blocks = 3;
     nn_cases::run_all(e, false);
     nn_cases::report("host emulation");
