@@ -22,18 +22,18 @@ namespace {
 
 using namespace ::reel::nn;
 
-// The device and stream of one call: check_device, then the device made
-// current for the call's scope.
+// The device and stream of one call: the device made current for the call's
+// scope (and the caller's restored after), the caller's stream.
 struct Call {
-    const char* name;
     DeviceScope scope;
     cudaStream_t stream;
-    Call(const char* call, int32_t device, void* st) : name(call), scope(device), stream(static_cast<cudaStream_t>(st)) {}
+    Call(int32_t device, void* st) : scope(device), stream(static_cast<cudaStream_t>(st)) {}
 };
 
-#define REEL_NN_ENTER(call_name, device, stream)                                 \
-    if (reel_status s_ = check_device(device, call_name)) return s_;             \
-    Call call(call_name, device, stream);                                        \
+// check_device (REEL_ERR_NO_DEVICE with the reason), then `call` in scope.
+#define REEL_NN_ENTER(call_name, device, stream)                     \
+    if (reel_status s_ = check_device(device, call_name)) return s_; \
+    Call call(device, stream);                                       \
     if (reel_status s_ = call.scope.enter()) return s_
 
 reel_status need_f32_bf16(const char* call, int32_t dtype) {
