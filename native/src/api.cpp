@@ -304,10 +304,6 @@ reel_status check_layer_dtype(const char* call, int32_t dtype) {
     return REEL_OK;
 }
 
-reel_status not_on_cuda(const char* call) {
-    return fail(REEL_ERR_UNSUPPORTED, "%s: not yet implemented on CUDA", call);
-}
-
 reel_status check_patch(const char* call, int32_t device, const reel_patch_params* p, const void* src, const void* dst) {
     if (reel_status s = check_target(device, call)) return s;
     if (p == nullptr) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: params is NULL", call);
@@ -338,7 +334,6 @@ reel_status check_patch(const char* call, int32_t device, const reel_patch_param
     if (overlaps(src, static_cast<int64_t>(bytes), dst, static_cast<int64_t>(bytes))) {
         return fail(REEL_ERR_INVALID_ARGUMENT, "%s: src and dst overlap", call);
     }
-    if (device >= 0) return not_on_cuda(call);
     return REEL_OK;
 }
 
@@ -609,8 +604,10 @@ reel_status reel_layer_norm(int32_t device, void* stream, const reel_norm_params
         if (reel_status s = check_optional_rows(call, t, elem)) return s;
         if (reel_status s = check_output(call, o, t, false, elem)) return s;
     }
-    if (device >= 0) return not_on_cuda(call);
-    return guarded(call, [&] { return cpu::layer_norm(*p, x, weight, bias, shift, scale, out); });
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::layer_norm(device, stream, *p, x, weight, bias, shift, scale, out);
+        return cpu::layer_norm(*p, x, weight, bias, shift, scale, out);
+    });
 }
 
 reel_status reel_rms_norm(int32_t device, void* stream, const reel_rms_params* p, const void* x, const void* weight,
@@ -636,8 +633,10 @@ reel_status reel_rms_norm(int32_t device, void* stream, const reel_rms_params* p
     if (reel_status s = check_optional_rows(call, ws, elem)) return s;
     if (reel_status s = check_output(call, o, xs, true, elem)) return s;
     if (reel_status s = check_output(call, o, ws, false, elem)) return s;
-    if (device >= 0) return not_on_cuda(call);
-    return guarded(call, [&] { return cpu::rms_norm(*p, x, weight, out); });
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::rms_norm(device, stream, *p, x, weight, out);
+        return cpu::rms_norm(*p, x, weight, out);
+    });
 }
 
 reel_status reel_bias_act(int32_t device, void* stream, const reel_bias_act_params* p, const void* x,
@@ -664,8 +663,10 @@ reel_status reel_bias_act(int32_t device, void* stream, const reel_bias_act_para
     if (reel_status s = check_optional_rows(call, bs, elem)) return s;
     if (reel_status s = check_output(call, o, xs, true, elem)) return s;
     if (reel_status s = check_output(call, o, bs, false, elem)) return s;
-    if (device >= 0) return not_on_cuda(call);
-    return guarded(call, [&] { return cpu::bias_act(*p, x, bias, out); });
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::bias_act(device, stream, *p, x, bias, out);
+        return cpu::bias_act(*p, x, bias, out);
+    });
 }
 
 reel_status reel_residual(int32_t device, void* stream, const reel_residual_params* p, void* x, const void* y,
@@ -692,18 +693,26 @@ reel_status reel_residual(int32_t device, void* stream, const reel_residual_para
     if (reel_status s = check_output(call, xs, ys, true, elem)) return s;
     if (reel_status s = check_output(call, xs, bs, false, elem)) return s;
     if (reel_status s = check_output(call, xs, gs, false, elem)) return s;
-    if (device >= 0) return not_on_cuda(call);
-    return guarded(call, [&] { return cpu::residual(*p, x, y, bias, gate); });
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::residual(device, stream, *p, x, y, bias, gate);
+        return cpu::residual(*p, x, y, bias, gate);
+    });
 }
 
 reel_status reel_patchify(int32_t device, void* stream, const reel_patch_params* p, const void* src, void* dst) {
     if (reel_status s = check_patch("reel_patchify", device, p, src, dst)) return s;
-    return guarded("reel_patchify", [&] { return cpu::patchify(*p, src, dst); });
+    return guarded("reel_patchify", [&] {
+        if (device >= 0) return cuda::patchify(device, stream, *p, src, dst);
+        return cpu::patchify(*p, src, dst);
+    });
 }
 
 reel_status reel_unpatchify(int32_t device, void* stream, const reel_patch_params* p, const void* src, void* dst) {
     if (reel_status s = check_patch("reel_unpatchify", device, p, src, dst)) return s;
-    return guarded("reel_unpatchify", [&] { return cpu::unpatchify(*p, src, dst); });
+    return guarded("reel_unpatchify", [&] {
+        if (device >= 0) return cuda::unpatchify(device, stream, *p, src, dst);
+        return cpu::unpatchify(*p, src, dst);
+    });
 }
 
 reel_status reel_timestep_embedding(int32_t device, void* stream, int32_t dtype, int64_t batch, int64_t dim,
@@ -723,8 +732,10 @@ reel_status reel_timestep_embedding(int32_t device, void* stream, int32_t dtype,
     if (overlaps(out, rows_extent(o, dtype_size(dtype)), t, batch * 4)) {
         return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and t overlap", call);
     }
-    if (device >= 0) return not_on_cuda(call);
-    return guarded(call, [&] { return cpu::timestep_embedding(dtype, batch, dim, scale, t, out); });
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::timestep_embedding(device, stream, dtype, batch, dim, scale, t, out);
+        return cpu::timestep_embedding(dtype, batch, dim, scale, t, out);
+    });
 }
 
 reel_status reel_embedding(int32_t device, void* stream, const reel_embedding_params* p, const int64_t* ids,
@@ -755,7 +766,8 @@ reel_status reel_embedding(int32_t device, void* stream, const reel_embedding_pa
     if (reel_status s = check_output(call, o, tb, false, elem)) return s;
     if (reel_status s = check_output(call, o, ps, false, elem)) return s;
     if (overlaps(out, rows_extent(o, elem), ids, p->rows * 8)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and ids overlap", call);
-    if (device >= 0) return not_on_cuda(call);
+    // ids are device memory there: the kernel writes NaN to a row with a bad id.
+    if (device >= 0) return guarded(call, [&] { return cuda::embedding(device, stream, *p, ids, table, pos, out); });
     for (int64_t r = 0; r < p->rows; ++r) {
         if (ids[r] < 0 || ids[r] >= p->vocab) {
             return fail(REEL_ERR_INVALID_ARGUMENT, "%s: ids[%lld] = %lld is outside [0, %lld)", call,
@@ -786,7 +798,10 @@ reel_status reel_masked_mean(int32_t device, void* stream, int32_t dtype, int64_
     if (overlaps(out, rows_extent(o, elem), lengths, batch * 8)) {
         return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and lengths overlap", call);
     }
-    if (device >= 0) return not_on_cuda(call);
+    // lengths are device memory there: the kernel writes NaN to a sample with a bad length.
+    if (device >= 0) {
+        return guarded(call, [&] { return cuda::masked_mean(device, stream, dtype, batch, len, dim, x, lengths, out); });
+    }
     for (int64_t b = 0; b < batch; ++b) {
         if (lengths[b] < 1 || lengths[b] > len) {
             return fail(REEL_ERR_INVALID_ARGUMENT, "%s: lengths[%lld] = %lld is outside [1, %lld]", call,
@@ -847,8 +862,10 @@ reel_status reel_group_norm(int32_t device, void* stream, const reel_group_norm_
             return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and %s overlap", call, t.name);
         }
     }
-    if (device >= 0) return not_on_cuda(call);
-    return guarded(call, [&] { return cpu::group_norm(*p, x, weight, bias, out); });
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::group_norm(device, stream, *p, x, weight, bias, out);
+        return cpu::group_norm(*p, x, weight, bias, out);
+    });
 }
 
 reel_status reel_im2col(int32_t device, void* stream, const reel_im2col_params* p, const void* x, void* patches) {
@@ -895,8 +912,10 @@ reel_status reel_im2col(int32_t device, void* stream, const reel_im2col_params* 
     if (reel_status s = check_rows(call, ps, elem)) return s;
     const Rows xs{"x", x, 1, x_bytes / elem, x_bytes / elem, "x"};
     if (rows_meet(ps, xs, elem)) return fail(REEL_ERR_INVALID_ARGUMENT, "%s: patches and x overlap", call);
-    if (device >= 0) return not_on_cuda(call);
-    return guarded(call, [&] { return cpu::im2col(*p, x, patches); });
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::im2col(device, stream, *p, x, patches);
+        return cpu::im2col(*p, x, patches);
+    });
 }
 
 reel_status reel_channel_affine(int32_t device, void* stream, const reel_channel_affine_params* p, const void* x,
@@ -919,8 +938,10 @@ reel_status reel_channel_affine(int32_t device, void* stream, const reel_channel
     for (const Rows& t : tables) {
         if (reel_status s = check_output(call, o, t, false, elem)) return s;
     }
-    if (device >= 0) return not_on_cuda(call);
-    return guarded(call, [&] { return cpu::channel_affine(*p, x, scale, shift, out); });
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::channel_affine(device, stream, *p, x, scale, shift, out);
+        return cpu::channel_affine(*p, x, scale, shift, out);
+    });
 }
 
 reel_status reel_upsample_nearest2x(int32_t device, void* stream, int32_t dtype, int64_t planes, int64_t height,
@@ -938,8 +959,10 @@ reel_status reel_upsample_nearest2x(int32_t device, void* stream, int32_t dtype,
     if (overlaps(out, static_cast<int64_t>(4 * in_bytes), x, static_cast<int64_t>(in_bytes))) {
         return fail(REEL_ERR_INVALID_ARGUMENT, "%s: out and x overlap", call);
     }
-    if (device >= 0) return not_on_cuda(call);
-    return guarded(call, [&] { return cpu::upsample_nearest2x(dtype, planes, height, width, x, out); });
+    return guarded(call, [&] {
+        if (device >= 0) return cuda::upsample_nearest2x(device, stream, dtype, planes, height, width, x, out);
+        return cpu::upsample_nearest2x(dtype, planes, height, width, x, out);
+    });
 }
 
 }  // extern "C"

@@ -318,11 +318,31 @@ REEL_API reel_status reel_scheduler_step(int32_t device, void* stream, const ree
  *    in the order of the double-precision sums. Reductions (means, variances)
  *    are sums in double precision, rounded to float once at the end.
  *  - Storage: the CPU backend runs REEL_F32 (patchify/unpatchify: every dtype);
- *    another dtype is REEL_ERR_UNSUPPORTED. The CUDA backend does not run these
- *    calls yet (REEL_ERR_UNSUPPORTED, "not yet implemented on CUDA"); its
- *    kernels are to follow this contract, sharing the per-element arithmetic in
- *    kernels/nn/nn_math.inc.
- *  - The CPU backend ignores `stream` and returns when the result is written.
+ *    another dtype is REEL_ERR_UNSUPPORTED. The CUDA backend runs REEL_F32 and
+ *    REEL_BF16 (patchify/unpatchify: every dtype); REEL_F16 is
+ *    REEL_ERR_UNSUPPORTED there. Every operand of a call (tables, weights,
+ *    biases, modulation, gates) is in the call's dtype, except the fp32 t of
+ *    reel_timestep_embedding and the int64 ids and lengths. bf16 is widened to
+ *    fp32 on load, the arithmetic is the fp32 arithmetic above, and each result
+ *    is rounded to nearest even on store: a bf16 call gives the bf16 rounding
+ *    of the fp32 call on the same (bf16-valued) inputs.
+ *  - CUDA and the CPU: both backends run the same per-element arithmetic
+ *    (kernels/nn/nn_math.inc). With REEL_F32 storage the calls without a double
+ *    sum (reel_bias_act, reel_residual, reel_embedding, reel_channel_affine,
+ *    and the copies reel_patchify, reel_unpatchify, reel_im2col,
+ *    reel_upsample_nearest2x) give the same bits on both, and so does
+ *    reel_masked_mean, whose columns both add in row order. The norms
+ *    (reel_layer_norm, reel_rms_norm, reel_group_norm) add their double sums
+ *    in another order (a tree over a block's threads on CUDA): their
+ *    statistics, and so their outputs, may differ in the last fp32 bits
+ *    (rarely; most outputs are bit-identical). reel_timestep_embedding
+ *    evaluates exp, cos and sin with each backend's double functions before
+ *    rounding to float, so it may differ by an ulp on a rare element.
+ *  - The CPU backend ignores `stream` and returns when the result is written;
+ *    the CUDA backend queues the work on `stream` and returns without waiting.
+ *    On CUDA every pointer is device memory, ids and lengths included: the
+ *    kernels check them as they read them (see reel_embedding,
+ *    reel_masked_mean). No call allocates.
  */
 
 /* Activation of reel_bias_act. GELU_TANH is the tanh approximation
@@ -525,13 +545,14 @@ REEL_API reel_status reel_masked_mean(int32_t device, void* stream, int32_t dtyp
  * output that reel_channel_affine has set to the bias (or, for a residual,
  * added the bias to): libreel never multiplies matrices itself.
  *
- * Images are planes of height*width contiguous fp32 elements (rows of
+ * Images are planes of height*width contiguous elements (rows of
  * `width`); where they sit is given by element strides, so that both the
  * usual [N, C, H, W] layout and the channel-major [C, N, H, W] one (a video
  * [C, T, H, W] read as T images) are accepted. The common rules of "model
  * layers" apply: fp32 arithmetic with the operations named, sums in double,
- * REEL_F32 storage on the CPU, REEL_ERR_UNSUPPORTED ("not yet implemented on
- * CUDA") from the CUDA backend, no allocation, one pass over the data (the
+ * REEL_F32 storage on the CPU, REEL_F32 and REEL_BF16 on CUDA (reel_group_norm
+ * agrees with the CPU up to the order of its double sums; the other three give
+ * the CPU's bits with REEL_F32), no allocation, one pass over the data (the
  * GroupNorm reads its input twice for the statistics, then once to write).
  */
 

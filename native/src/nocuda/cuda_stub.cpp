@@ -34,5 +34,37 @@ reel_status attention_forward(int32_t, void*, const reel_attention_params&, cons
     return none("reel_attention_forward");
 }
 
+reel_status layer_norm(int32_t, void*, const reel_norm_params&, const void*, const void*, const void*, const void*,
+                       const void*, void*) {
+    return none("reel_layer_norm");
+}
+reel_status rms_norm(int32_t, void*, const reel_rms_params&, const void*, const void*, void*) { return none("reel_rms_norm"); }
+reel_status bias_act(int32_t, void*, const reel_bias_act_params&, const void*, const void*, void*) { return none("reel_bias_act"); }
+reel_status residual(int32_t, void*, const reel_residual_params&, void*, const void*, const void*, const void*) {
+    return none("reel_residual");
+}
+reel_status patchify(int32_t, void*, const reel_patch_params&, const void*, void*) { return none("reel_patchify"); }
+reel_status unpatchify(int32_t, void*, const reel_patch_params&, const void*, void*) { return none("reel_unpatchify"); }
+reel_status timestep_embedding(int32_t, void*, int32_t, int64_t, int64_t, double, const float*, void*) {
+    return none("reel_timestep_embedding");
+}
+reel_status embedding(int32_t, void*, const reel_embedding_params&, const int64_t*, const void*, const void*, void*) {
+    return none("reel_embedding");
+}
+reel_status masked_mean(int32_t, void*, int32_t, int64_t, int64_t, int64_t, const void*, const int64_t*, void*) {
+    return none("reel_masked_mean");
+}
+reel_status group_norm(int32_t, void*, const reel_group_norm_params&, const void*, const void*, const void*, void*) {
+    return none("reel_group_norm");
+}
+reel_status im2col(int32_t, void*, const reel_im2col_params&, const void*, void*) { return none("reel_im2col"); }
+reel_status channel_affine(int32_t, void*, const reel_channel_affine_params&, const void*, const void*, const void*,
+                           void*) {
+    return none("reel_channel_affine");
+}
+reel_status upsample_nearest2x(int32_t, void*, int32_t, int64_t, int64_t, int64_t, const void*, void*) {
+    return none("reel_upsample_nearest2x");
+}
+
 }  // namespace cuda
 }  // namespace reel
