@@ -11,8 +11,25 @@ final class Buffers {
     private Buffers() {}
 
     static Tensor owned(Device device, long elements) {
+        return owned(device, DType.F32, elements);
+    }
+
+    static Tensor owned(Device device, DType dtype, long elements) {
         try (Scope mine = Scope.open()) {
-            return mine.keep(Tensor.allocate(device, DType.F32, Shape.of(elements)));
+            return mine.keep(Tensor.allocate(device, dtype, Shape.of(elements)));
+        }
+    }
+
+    /** int64 values where kernels on {@code device} read them: a device copy (as 2·n fp32 widths) of host memory. */
+    static Tensor int64(Device device, long host, long count, long stream) {
+        Tensor copy = owned(device, 2 * count);
+        try {
+            dev.reel.ReelException.check(dev.reel.ffi.ReelNative.reel_memcpy(copy.address(), host, 8 * count,
+                    dev.reel.ffi.ReelNative.REEL_COPY_HOST_TO_DEVICE, device.ordinal(), stream));
+            return copy;
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
         }
     }
 }
