@@ -211,8 +211,8 @@ public final class VideoModel implements AutoCloseable {
     }
 
     private static ReelException outOfMemory(ReelException e, String what, Device device) {
-        if (e.status() != ReelException.Status.OUT_OF_MEMORY || !device.isCuda()) {
-            return e;
+        if (e.status() != ReelException.Status.OUT_OF_MEMORY || !device.isCuda() || e.getCause() instanceof ReelException) {
+            return e;   // not a device allocation, or already told with the memory figures
         }
         String memory;
         try {

@@ -123,6 +123,8 @@ public final class CudaGemm implements AutoCloseable {
         }
     }
 
+    private static volatile boolean presetsLoaded;
+
     private final Device device;
     private final long stream;
     private final Stream streamPointer;
@@ -160,16 +162,29 @@ public final class CudaGemm implements AutoCloseable {
         }
     }
 
+    /**
+     * Loads the CUDA presets' cudart and cublas JNI libraries, or says why they do not load
+     * (they are built for CUDA 13.1 and need the NVIDIA driver and the CUDA 13 libraries).
+     */
+    static void requirePresets() {
+        if (presetsLoaded) {
+            return;
+        }
+        try {
+            org.bytedeco.javacpp.Loader.load(cudart.class);
+            org.bytedeco.javacpp.Loader.load(cublas.class);
+            presetsLoaded = true;
+        } catch (LinkageError e) {
+            throw new ReelException(ReelException.Status.NO_DEVICE, "the CUDA presets (org.bytedeco:cuda) did not load: "
+                    + e + "; they need the NVIDIA driver and libcudart.so.13, libcublas.so.13 and libcublasLt.so.13 "
+                    + "on the library path (LD_LIBRARY_PATH)");
+        }
+    }
+
     /** Makes {@code device} current for this thread in the CUDA runtime the presets bind. */
     static void setDevice(Device device) {
-        int status;
-        try {
-            status = cudart.cudaSetDevice(device.ordinal());
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            throw new ReelException(ReelException.Status.NO_DEVICE, "the CUDA presets (org.bytedeco:cuda) did not load: "
-                    + e.getMessage() + "; they need the NVIDIA driver and libcudart.so.13, libcublas.so.13 and "
-                    + "libcublasLt.so.13 on the library path");
-        }
+        requirePresets();
+        int status = cudart.cudaSetDevice(device.ordinal());
         if (status != cudart.cudaSuccess) {
             throw new ReelException(ReelException.Status.CUDA, "cudaSetDevice(" + device.ordinal() + ") failed: "
                     + cudart.cudaGetErrorString(status).getString());
