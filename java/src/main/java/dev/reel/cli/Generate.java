@@ -1,8 +1,6 @@
 package dev.reel.cli;
 
 import dev.reel.Device;
-import dev.reel.Reel;
-import dev.reel.ReelException;
 import dev.reel.model.VideoModel;
 import dev.reel.pipeline.GeneratedVideo;
 import dev.reel.pipeline.GenerationRequest;
@@ -125,7 +123,7 @@ final class Generate implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
-        Device where = device();
+        Device where = Cli.device(device);
         GenerationRequest request = request();
         VideoFormat fmt = format(request);
         Path target = out != null ? out : Path.of("reel." + (fmt == VideoFormat.PNG ? "frames" : fmt.extension()));
@@ -181,15 +179,6 @@ final class Generate implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
-    }
-
-    /** The device of --device, else the default ({@link Reel#defaultDevice()}); a bad spelling or absent device is a usage error. */
-    Device device() {
-        try {
-            return device == null ? Reel.defaultDevice() : Reel.device(device);
-        } catch (IllegalArgumentException | ReelException e) {
-            throw new Cli.UsageError((device == null ? "the default device: " : "--device: ") + e.getMessage());
-        }
     }
 
     /** A key file read, its problems as usage (bad content) or I/O errors (unreadable). */
