@@ -41,8 +41,8 @@ import java.util.List;
  * queued on one stream ({@link #stream()}): the caller's, or a blocking stream the model
  * makes and destroys, which the legacy default stream (that of {@link Tensor}'s copies)
  * waits for. A forward returns once its work is queued; {@link #synchronize()} waits for
- * it. The autoencoder's decoder and encoder run on the CPU: {@link #decodeVideo} copies a
- * device latent back first. A device allocation that fails is a {@link ReelException}
+ * it. The autoencoder's decoder runs on the model's device too; its encoder (for
+ * video-to-video input) runs on the CPU. A device allocation that fails is a {@link ReelException}
  * with status OUT_OF_MEMORY that names the sizes asked for and the device's free and
  * total memory; the model stays usable.
  */
@@ -307,32 +307,37 @@ public final class VideoModel implements AutoCloseable {
     public synchronized float[] decodeVideo(Tensor latent) {
         requireOpen();
         requireLatent("latent", latent, 1);
-        if (latent.device().isCuda()) {
-            // the decoder runs on the CPU: the latent comes back once the model's queued work is done
+        if (ops.device.isCuda()) {
+            // the latent is read once the model's queued work is done, whatever stream it ran on
             ReelException.check(ReelNative.reel_synchronize(ops.device.ordinal(), ops.stream));
-            float[] values = latent.toFloatArray();
-            if (!hasAutoencoder()) {
-                return values;
-            }
-            try (dev.reel.Scope scope = dev.reel.Scope.open()) {
-                Tensor host = Tensor.allocate(Device.CPU, DType.F32, dev.reel.Shape.of(values.length));
-                host.copyFrom(values);
-                return decodeOnCpu(host);
-            }
         }
         if (!hasAutoencoder()) {
             return latent.toFloatArray();
         }
-        return decodeOnCpu(latent);
-    }
-
-    private float[] decodeOnCpu(Tensor latent) {
         if (decoder == null) {
-            decoder = folder.autoencoder().get().decoder();
+            decoder = folder.autoencoder().get().decoder(ops.device, ops.stream);
         }
-        try (Tensor view = Tensor.wrap(Device.CPU, DType.F32, dev.reel.Shape.of(1, sizes.channels, sizes.frames,
-                sizes.height, sizes.width), latent.address()); Tensor frames = decoder.decode(view)) {
-            return frames.toFloatArray();
+        Tensor copy = null;
+        try {
+            Tensor here = latent;
+            if (!latent.device().equals(ops.device)) {   // a CPU latent for a CUDA model
+                copy = Buffers.owned(ops.device, latent.numel());
+                copy.copyFrom(latent.toFloatArray());
+                here = copy;
+            }
+            try (Tensor view = Tensor.wrap(ops.device, DType.F32, dev.reel.Shape.of(1, sizes.channels, sizes.frames,
+                    sizes.height, sizes.width), here.address()); Tensor frames = decoder.decode(view)) {
+                if (ops.device.isCuda()) {
+                    ReelException.check(ReelNative.reel_synchronize(ops.device.ordinal(), ops.stream));
+                }
+                return frames.toFloatArray();
+            }
+        } catch (ReelException e) {
+            throw outOfMemory(e, "decoding a video");
+        } finally {
+            if (copy != null) {
+                copy.close();
+            }
         }
     }
 

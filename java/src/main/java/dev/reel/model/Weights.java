@@ -2,9 +2,7 @@ package dev.reel.model;
 
 import dev.reel.DType;
 import dev.reel.Device;
-import dev.reel.ReelException;
 import dev.reel.Tensor;
-import dev.reel.ffi.ReelNative;
 import dev.reel.nn.Linear;
 import java.util.HashMap;
 import java.util.Map;
@@ -72,26 +70,8 @@ final class Weights implements AutoCloseable {
         return copy.address();
     }
 
-    /** The host fp32 tensor on the device as {@code dtype}, converted on the host (so no device staging is needed). */
     private Tensor upload(Tensor host, DType dtype) {
-        Tensor copy = Buffers.owned(device, dtype, host.numel());
-        try {
-            if (dtype == DType.F32) {
-                ReelException.check(ReelNative.reel_memcpy(copy.address(), host.address(), host.byteSize(),
-                        ReelNative.REEL_COPY_HOST_TO_DEVICE, device.ordinal(), 0L));
-            } else {
-                try (Tensor staged = Buffers.owned(Device.CPU, dtype, host.numel())) {
-                    ReelException.check(ReelNative.reel_convert(Device.CPU.ordinal(), 0L, staged.address(), dtype.code(),
-                            host.address(), DType.F32.code(), host.numel()));
-                    ReelException.check(ReelNative.reel_memcpy(copy.address(), staged.address(), staged.byteSize(),
-                            ReelNative.REEL_COPY_HOST_TO_DEVICE, device.ordinal(), 0L));
-                }
-            }
-            return copy;
-        } catch (RuntimeException e) {
-            copy.close();
-            throw e;
-        }
+        return Buffers.upload(device, host.address(), host.numel(), dtype);
     }
 
     @Override

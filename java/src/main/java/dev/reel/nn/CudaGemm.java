@@ -45,7 +45,8 @@ import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * Matrix products on a CUDA device through cuBLASLt (the {@code cublas} class of
- * {@code org.bytedeco:cuda}): a linear layer's {@code y[rows, out] = x[rows, in] · Wᵀ}
+ * {@code org.bytedeco:cuda}): a convolution's {@code c = a · b} ({@link #multiply}) and a
+ * linear layer's {@code y[rows, out] = x[rows, in] · Wᵀ}
  * with {@code W [out, in]} (PyTorch's layout), {@code x} and {@code W} bf16,
  * accumulation in fp32 ({@code CUBLAS_COMPUTE_32F}) and {@code y} fp32, all device
  * memory, rows {@code xStride} / {@code yStride} elements apart. A bias (fp32
@@ -77,8 +78,9 @@ public final class CudaGemm implements AutoCloseable {
     /** What a plan's product does after the multiply-adds. */
     private enum Epilogue { NONE, BIAS, GELU_BIAS }
 
-    private record Key(long rows, long in, long out, long xStride, long yStride, Epilogue epilogue, boolean accumulate,
-                       int alignX, int alignW, int alignY) {}
+    /** A product in cuBLASLt's column-major terms: D[m, n] = op(A)[m, k] · B[k, n], with its strides and alignments. */
+    private record Key(boolean transA, long m, long n, long k, long lda, long ldb, long ldc, Epilogue epilogue,
+                       boolean accumulate, int alignA, int alignB, int alignC) {}
 
     /** A shape's descriptor, layouts and algorithm; {@code algo} null: cuBLASLt has none for it. */
     private static final class Plan {
@@ -206,9 +208,7 @@ public final class CudaGemm implements AutoCloseable {
      */
     public void linear(long rows, long in, long out, long x, long xStride, long w, long bias, long y, long yStride,
                        Activation act, boolean accumulate) {
-        if (closed) {
-            throw new IllegalStateException("this CudaGemm is closed");
-        }
+        requireOpen();
         if (act == null) {
             throw new IllegalArgumentException("act is null (use Activation.NONE)");
         }
@@ -223,33 +223,67 @@ public final class CudaGemm implements AutoCloseable {
         if (accumulate && (bias != 0 || act != Activation.NONE)) {
             throw new IllegalArgumentException("an accumulating product takes no bias and no activation");
         }
+        // column-major: A = W as [in, out] (op T), B = x as [in, rows], C = D = y as [out, rows]; the bias runs along m
+        product(true, out, rows, in, w, in, x, xStride, y, yStride, bias, act, accumulate);
+    }
+
+    /**
+     * {@code c[m, n] = a[m, k] · b[k, n]} (or {@code c +=} with {@code accumulate}), row-major
+     * with row strides in elements: a and b bf16, c fp32, device memory — a convolution's
+     * weight {@code [O, C·k²]} times its patch matrix.
+     */
+    public void multiply(long m, long n, long k, long a, long aStride, long b, long bStride, long c, long cStride,
+                         boolean accumulate) {
+        requireOpen();
+        requireSize("m", m, 1);
+        requireSize("n", n, 1);
+        requireSize("k", k, 1);
+        requireSize("aStride", aStride, k);
+        requireSize("bStride", bStride, n);
+        requireSize("cStride", cStride, n);
+        if (a == 0 || b == 0 || c == 0) {
+            throw new IllegalArgumentException((a == 0 ? "a" : b == 0 ? "b" : "c") + " is null (0)");
+        }
+        // row-major c = a·b is column-major cᵀ[n, m] = bᵀ[n, k] · aᵀ[k, m]: A = b, B = a, both op N
+        product(false, n, m, k, b, bStride, a, aStride, c, cStride, 0L, Activation.NONE, accumulate);
+    }
+
+    private void product(boolean transA, long m, long n, long k, long a, long lda, long b, long ldb, long d, long ldd,
+                         long bias, Activation act, boolean accumulate) {
         Epilogue wanted = bias == 0 || act == Activation.SILU ? Epilogue.NONE
                 : act == Activation.GELU_TANH ? Epilogue.GELU_BIAS : Epilogue.BIAS;
         setDevice(device);
-        Plan plan = plan(new Key(rows, in, out, xStride, yStride, wanted, accumulate, alignment(x), alignment(w),
-                alignment(y)));
+        Plan plan = plan(new Key(transA, m, n, k, lda, ldb, ldd, wanted, accumulate, alignment(a), alignment(b),
+                alignment(d)));
         Epilogue done = wanted;
         if (plan.algo == null && wanted != Epilogue.NONE) {
-            plan = plan(new Key(rows, in, out, xStride, yStride, Epilogue.NONE, accumulate, alignment(x), alignment(w),
-                    alignment(y)));
+            plan = plan(new Key(transA, m, n, k, lda, ldb, ldd, Epilogue.NONE, accumulate, alignment(a), alignment(b),
+                    alignment(d)));
             done = Epilogue.NONE;
         }
+        String what = "the bf16 product [" + n + ", " + k + "] x [" + k + ", " + m + "] (row-major)";
         if (plan.algo == null) {
-            throw new ReelException(ReelException.Status.UNSUPPORTED, "cuBLASLt offers no algorithm for the bf16 product ["
-                    + rows + ", " + in + "] x [" + in + ", " + out + "] on " + device);
+            throw new ReelException(ReelException.Status.UNSUPPORTED, "cuBLASLt offers no algorithm for " + what + " on "
+                    + device);
         }
         if (done != Epilogue.NONE) {
             biasAddress.put(0, bias);
             check(cublas.cublasLtMatmulDescSetAttribute(plan.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, biasAddress, 8),
                     "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
         }
-        dPointer.at(y);
-        check(cublas.cublasLtMatmul(handle, plan.desc, one, aPointer.at(w), plan.a, bPointer.at(x), plan.b,
+        dPointer.at(d);
+        check(cublas.cublasLtMatmul(handle, plan.desc, one, aPointer.at(a), plan.a, bPointer.at(b), plan.b,
                 accumulate ? one : zero, dPointer, plan.c, dPointer, plan.c, plan.algo,
-                workspacePointer.at(workspace.address()), WORKSPACE_BYTES, streamPointer),
-                "cublasLtMatmul([" + rows + ", " + in + "] x [" + in + ", " + out + "])");
+                workspacePointer.at(workspace.address()), WORKSPACE_BYTES, streamPointer), "cublasLtMatmul of " + what);
         if (done == Epilogue.NONE && (bias != 0 || act != Activation.NONE)) {
-            Layers.biasAct(device, stream, rows, out, y, yStride, y, yStride, bias, 1, act);
+            // rows of the row-major result are cuBLASLt's columns: n rows of m
+            Layers.biasAct(device, stream, n, m, d, ldd, d, ldd, bias, 1, act);
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this CudaGemm is closed");
         }
     }
 
@@ -264,7 +298,7 @@ public final class CudaGemm implements AutoCloseable {
              LongPointer bytes = new LongPointer(1)) {
             check(cublas.cublasLtMatmulDescCreate(made, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
             plan.desc = new cublasLtMatmulDescOpaque_t(made.get(0));
-            setDesc(plan.desc, CUBLASLT_MATMUL_DESC_TRANSA, value.put(0, CUBLAS_OP_T));
+            setDesc(plan.desc, CUBLASLT_MATMUL_DESC_TRANSA, value.put(0, key.transA ? CUBLAS_OP_T : CUBLAS_OP_N));
             setDesc(plan.desc, CUBLASLT_MATMUL_DESC_TRANSB, value.put(0, CUBLAS_OP_N));
             int epilogue = switch (key.epilogue) {
                 case NONE -> CUBLASLT_EPILOGUE_DEFAULT;
@@ -275,19 +309,20 @@ public final class CudaGemm implements AutoCloseable {
             if (key.epilogue != Epilogue.NONE) {
                 setDesc(plan.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, value.put(0, CUDA_R_32F));
             }
-            // column-major: A = W as [in, out] (op T), B = x as [in, rows], C = D = y as [out, rows]
-            plan.a = layout(made, CUDA_R_16BF, key.in, key.out, key.in);
-            plan.b = layout(made, CUDA_R_16BF, key.in, key.rows, key.xStride);
-            plan.c = layout(made, CUDA_R_32F, key.out, key.rows, key.yStride);
+            // a layout is the stored matrix: op(A) = Aᵀ stores A as [k, m]
+            plan.a = key.transA ? layout(made, CUDA_R_16BF, key.k, key.m, key.lda)
+                    : layout(made, CUDA_R_16BF, key.m, key.k, key.lda);
+            plan.b = layout(made, CUDA_R_16BF, key.k, key.n, key.ldb);
+            plan.c = layout(made, CUDA_R_32F, key.m, key.n, key.ldc);
 
             check(cublas.cublasLtMatmulPreferenceCreate(made), "cublasLtMatmulPreferenceCreate");
             cublasLtMatmulPreferenceOpaque_t preference = new cublasLtMatmulPreferenceOpaque_t(made.get(0));
             try {
                 setPreference(preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, bytes.put(0, WORKSPACE_BYTES), 8);
-                setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, value.put(0, key.alignW), 4);
-                setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, value.put(0, key.alignX), 4);
-                setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, value.put(0, key.alignY), 4);
-                setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, value.put(0, key.alignY), 4);
+                setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, value.put(0, key.alignA), 4);
+                setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, value.put(0, key.alignB), 4);
+                setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, value.put(0, key.alignC), 4);
+                setPreference(preference, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, value.put(0, key.alignC), 4);
                 plan.heuristic = new cublasLtMatmulHeuristicResult_t();
                 int[] found = new int[1];
                 int status = cublas.cublasLtMatmulAlgoGetHeuristic(handle, plan.desc, plan.a, plan.b, plan.c, plan.c,

@@ -195,8 +195,21 @@ public final class Gemm implements AutoCloseable {
      */
     public void multiply(Device device, long m, long n, long k, long a, long aStride, long b, long bStride, long c,
                          long cStride, boolean accumulate) {
-        if (device == null || device.isCuda()) {
-            throw new IllegalArgumentException("Gemm runs on the CPU; device is " + device);
+        multiply(device, 0L, m, n, k, a, aStride, b, bStride, c, cStride, accumulate);
+    }
+
+    /**
+     * {@link #multiply} queued on {@code stream}: on the CPU the same product (the stream
+     * ignored); on a CUDA device a and b are bf16 and c fp32 device memory, through cuBLASLt.
+     */
+    public void multiply(Device device, long stream, long m, long n, long k, long a, long aStride, long b, long bStride,
+                         long c, long cStride, boolean accumulate) {
+        if (device == null) {
+            throw new IllegalArgumentException("device is null");
+        }
+        if (device.isCuda()) {
+            cuda(device, stream).multiply(m, n, k, a, aStride, b, bStride, c, cStride, accumulate);
+            return;
         }
         requireInt("m", m, 1);
         requireInt("n", n, 1);

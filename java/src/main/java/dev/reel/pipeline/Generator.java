@@ -49,7 +49,7 @@ import java.util.function.BooleanSupplier;
  * <p>The loop runs where the model does ({@link VideoModel#device()}): on a CUDA device the
  * latents, the model outputs and the samplers' fused steps stay in device memory, the
  * initial noise is libreel's Philox drawn on the device (the same values as on the CPU),
- * and each finished latent is copied back for the decoder and the frames.
+ * and the decoder runs on the device too; only the frames come back to the host.
  */
 public final class Generator implements AutoCloseable {
     /** Frame rate of a video when the model's config names none. */

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * cuBLASLt products against a float64 reference on the same bf16-rounded inputs: the
- * epilogues (bias, GELU), the fallbacks (SiLU), accumulation and row strides. Skipped,
+ * linear layer's epilogues (bias, GELU), the fallbacks (SiLU), accumulation and row strides,
+ * and the convolution's {@code c = a · b}. Skipped,
  * with the reason printed, where no CUDA device is present.
  */
 class CudaGemmCudaTest {
@@ -45,6 +46,53 @@ class CudaGemmCudaTest {
                 check(gemm, (int) sh[0], (int) sh[1], (int) sh[2], 8, Activation.NONE, true, false);
                 check(gemm, (int) sh[0], (int) sh[1], (int) sh[2], 0, Activation.NONE, false, true);
             }
+        }
+    }
+
+    @Test
+    void convolutionProductsMatchAFloat64Reference() {
+        int[][] shapes = {{16, 300, 27}, {64, 1024, 576}, {3, 4096, 288}};
+        try (Gemm gemm = new Gemm()) {
+            for (int[] sh : shapes) {
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    multiply(gemm, sh[0], sh[1], sh[2], accumulate);
+                }
+            }
+        }
+    }
+
+    /** {@code c[m, n] (+)= a[m, k] · b[k, n]}, c with 5 elements of padding per row. */
+    private void multiply(Gemm gemm, int m, int n, int k, boolean accumulate) {
+        Random r = new Random(m * 131L + n * 17L + k);
+        int cs = n + 5;
+        float[] a = random(r, m * k), b = random(r, k * n), c0 = random(r, m * cs);
+        try (Tensor da = Tensor.allocate(gpu, DType.BF16, Shape.of(a.length));
+             Tensor dbm = Tensor.allocate(gpu, DType.BF16, Shape.of(b.length));
+             Tensor dc = Tensor.allocate(gpu, DType.F32, Shape.of(c0.length))) {
+            da.copyFrom(a);
+            dbm.copyFrom(b);
+            dc.copyFrom(c0);
+            float[] ar = da.toFloatArray(), br = dbm.toFloatArray();
+            gemm.multiply(gpu, 0L, m, n, k, da.address(), k, dbm.address(), n, dc.address(), cs, accumulate);
+            float[] got = dc.toFloatArray();
+            double err = 0, norm = 0;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = accumulate ? c0[i * cs + j] : 0;
+                    for (int q = 0; q < k; q++) {
+                        sum += (double) ar[i * k + q] * br[q * n + j];
+                    }
+                    double d = got[i * cs + j] - sum;
+                    err += d * d;
+                    norm += sum * sum;
+                }
+                for (int j = n; j < cs; j++) {
+                    assertTrue(got[i * cs + j] == c0[i * cs + j], "the padding of row " + i + " was written");
+                }
+            }
+            double rel = Math.sqrt(err / norm);
+            assertTrue(rel < 2e-4, String.format("[%d, %d] x [%d, %d] accumulate=%b: relative error %.3g", m, k, k, n,
+                    accumulate, rel));
         }
     }
 
