@@ -60,11 +60,6 @@ final class Ops implements AutoCloseable {
         return device.isCuda() ? dev.reel.DType.BF16 : dev.reel.DType.F32;
     }
 
-    /** Bytes of scratch in use, for the tests that check a steady state allocates nothing. */
-    long scratchBytes() {
-        return scratch == null ? 0 : scratch.byteSize();
-    }
-
     /** The scratch buffer with at least {@code bytes}, grown (the old one freed) when too small. */
     private long scratch(long bytes) {
         if (scratch == null || scratch.byteSize() < bytes) {
