@@ -82,6 +82,51 @@ public final class Reel implements AutoCloseable {
         return new Reel(device);
     }
 
+    /**
+     * The device a spec names: {@code cpu}, {@code cuda} (the first CUDA device) or
+     * {@code cuda:N} (ordinal N), case-insensitive.
+     *
+     * @throws IllegalArgumentException for another spelling
+     * @throws ReelException with status NO_DEVICE when the CUDA device is not there, saying why
+     */
+    public static Device device(String spec) {
+        int ordinal = parseDevice(spec);
+        if (ordinal < 0) {
+            return Device.CPU;
+        }
+        List<Device> devices = cudaDevices();
+        if (ordinal >= devices.size()) {
+            throw new ReelException(ReelException.Status.NO_DEVICE, "device '" + spec.trim() + "' is not available: "
+                    + (devices.isEmpty() ? cudaUnavailableReason() : devices.size() + " CUDA device(s) present"));
+        }
+        return devices.get(ordinal);
+    }
+
+    /** The device {@link #open()} chooses: {@code reel.backend} / {@code REEL_BACKEND}, else CUDA if present, else CPU. */
+    public static Device defaultDevice() {
+        try (Reel reel = open()) {
+            return reel.device();
+        }
+    }
+
+    /** -1 for {@code cpu}, the ordinal for {@code cuda} (0) and {@code cuda:N}; a checked spelling, no device query. */
+    static int parseDevice(String spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException("device is null: expected cpu, cuda or cuda:N");
+        }
+        String s = spec.trim().toLowerCase(Locale.ROOT);
+        if (s.equals("cpu")) {
+            return -1;
+        }
+        if (s.equals("cuda")) {
+            return 0;
+        }
+        if (s.startsWith("cuda:") && s.length() > 5 && s.length() <= 9 && s.substring(5).chars().allMatch(Character::isDigit)) {
+            return Integer.parseInt(s.substring(5));
+        }
+        throw new IllegalArgumentException("device is '" + spec + "': expected cpu, cuda or cuda:N (N a device ordinal)");
+    }
+
     public static String version() {
         return ReelNative.reel_version_string().getString();
     }

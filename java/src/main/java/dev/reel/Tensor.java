@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final AtomicLong LIVE = new AtomicLong();
+    private static final AtomicLong MADE = new AtomicLong();
 
     /** What the cleaner needs; must not refer back to the Tensor. */
     private static final class Memory implements Runnable {
@@ -62,6 +63,7 @@ public final class Tensor implements AutoCloseable {
         // malloc(0) is refused by the C API; an empty tensor still gets a real address.
         ReelException.check(ReelNative.reel_malloc(device.ordinal(), Math.max(bytes, 1), out));
         LIVE.incrementAndGet();
+        MADE.incrementAndGet();
         Tensor owned = new Tensor(device, dtype, shape, out[0], new Memory(device.ordinal(), out[0]));
         Scope.register(owned);
         return owned;
@@ -101,6 +103,14 @@ public final class Tensor implements AutoCloseable {
 
     static long liveAllocations() {
         return LIVE.get();
+    }
+
+    /**
+     * Tensors Reel has allocated in this JVM so far, on every device: each is one
+     * {@code reel_malloc}. Two readings around a piece of work tell whether it allocated.
+     */
+    public static long allocationCount() {
+        return MADE.get();
     }
 
     public Device device() {

@@ -47,6 +47,11 @@ final class Batch implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FOLDER", description = "A reel-dit model folder (default: the embedded model).")
     Path model;
 
+    @Option(names = "--device", paramLabel = "cpu|cuda[:N]",
+            description = "Where the model runs (default: CUDA if a device is found, else the CPU; REEL_BACKEND=cpu|cuda "
+                    + "overrides the default).")
+    String device;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;
 
@@ -92,7 +97,8 @@ final class Batch implements Callable<Integer> {
 
     private int run(List<BatchRequest> requests, BatchBar bar, PrintWriter err, PrintWriter stdout) {
         BatchSummary s;
-        try (VideoModel vm = model == null ? VideoModel.embedded() : VideoModel.load(model);
+        dev.reel.Device where = Cli.device(device);
+        try (VideoModel vm = model == null ? VideoModel.embedded(where) : VideoModel.load(model, where);
              Generator generator = Generator.of(vm)) {
             s = BatchRunner.builder(generator).maxBatch(batch).listener(bar).stopWhen(stop::get).build()
                     .run(requests, out);

@@ -11,6 +11,18 @@ final class Cli {
     private Cli() {}
 
     /** A user's mistake: one line on stderr, exit {@link ExitCodes#USAGE}. */
+    /**
+     * The device of a {@code --device} value, else the default ({@link dev.reel.Reel#defaultDevice()});
+     * a bad spelling or an absent device is a usage error.
+     */
+    static dev.reel.Device device(String spec) {
+        try {
+            return spec == null ? dev.reel.Reel.defaultDevice() : dev.reel.Reel.device(spec);
+        } catch (IllegalArgumentException | dev.reel.ReelException e) {
+            throw new UsageError((spec == null ? "the default device: " : "--device: ") + e.getMessage());
+        }
+    }
+
     static final class UsageError extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

@@ -1,5 +1,6 @@
 package dev.reel.cli;
 
+import dev.reel.Device;
 import dev.reel.model.VideoModel;
 import dev.reel.pipeline.GeneratedVideo;
 import dev.reel.pipeline.GenerationRequest;
@@ -101,8 +102,10 @@ final class Generate implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FOLDER", description = "A reel-dit model folder (default: the embedded model).")
     Path model;
 
-    @Option(names = "--backend", paramLabel = "cpu|cuda", description = "Where the model runs (default: cpu).")
-    String backend;
+    @Option(names = {"--device", "--backend"}, paramLabel = "cpu|cuda[:N]",
+            description = "Where the model runs (default: CUDA if a device is found, else the CPU; REEL_BACKEND=cpu|cuda "
+                    + "overrides the default).")
+    String device;
 
     @Option(names = "--watermark-key", paramLabel = "FILE",
             description = "Watermark key file, 64 hex digits (default: Reel's public key, which anyone can check).")
@@ -120,12 +123,7 @@ final class Generate implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
-        if (backend != null && !backend.equalsIgnoreCase("cpu")) {
-            if (backend.equalsIgnoreCase("cuda")) {
-                throw new Cli.UsageError("--backend cuda: the model forward runs on the CPU in this version of Reel");
-            }
-            throw new Cli.UsageError("--backend must be cpu or cuda, got '" + backend + "'");
-        }
+        Device where = Cli.device(device);
         GenerationRequest request = request();
         VideoFormat fmt = format(request);
         Path target = out != null ? out : Path.of("reel." + (fmt == VideoFormat.PNG ? "frames" : fmt.extension()));
@@ -137,14 +135,15 @@ final class Generate implements Callable<Integer> {
         Progressbar progress = new Progressbar(err, quiet);
         long start = System.nanoTime();
         // The model and every prompt are checked before anything is printed, so a mistake is one line.
-        try (VideoModel vm = model == null ? VideoModel.embedded() : VideoModel.load(model);
+        try (VideoModel vm = model == null ? VideoModel.embedded(where) : VideoModel.load(model, where);
              Generator generator = Generator.of(vm)) {
             for (String p : request.prompts()) {
                 vm.vocabulary().encode(p);
             }
             vm.vocabulary().encode(request.negativePrompt());
             progress.onProgress(new Progress(Phase.LOAD, 0, 0, 0, 0, Progressbar.since(start), null,
-                    (model == null ? "embedded model" : model.toString()) + String.format(Locale.ROOT, " in %.2f s",
+                    (model == null ? "embedded model" : model.toString()) + String.format(Locale.ROOT, " on %s in %.2f s",
+                            where.isCuda() ? "cuda:" + where.ordinal() : "the CPU",
                             Progressbar.since(start).toMillis() / 1000.0)));
             MarkedWriter marked = MarkedWriter.builder(vm).writer(writer).watermarkKey(wk).signingKey(sk)
                     .clock(clock()).build();

@@ -28,6 +28,8 @@ public final class Autoencoder implements AutoCloseable {
     private final String name;
     private final AutoencoderConfig config;
     private final SafeTensors weights;
+    /** Device copies of weights, by device, dtype and name: made once, freed on close. */
+    private final java.util.Map<String, dev.reel.Tensor> onDevice = new java.util.HashMap<>();
     private volatile boolean closed;
 
     private Autoencoder(String name, AutoencoderConfig config, SafeTensors weights) {
@@ -90,6 +92,15 @@ public final class Autoencoder implements AutoCloseable {
         return new VideoDecoder(this);
     }
 
+    /**
+     * A decoder running on {@code device}, every kernel queued on {@code stream}; on CUDA its
+     * weights are copied to the device once (convolution matrices bf16, the rest fp32).
+     */
+    VideoDecoder decoder(dev.reel.Device device, long stream) {
+        requireOpen();
+        return new VideoDecoder(this, device, stream);
+    }
+
     /** An encoder of videos into this autoencoder's latents. */
     public VideoEncoder encoder() {
         requireOpen();
@@ -102,11 +113,31 @@ public final class Autoencoder implements AutoCloseable {
         return weights.entry(tensor).address();
     }
 
+    /** The weight where {@code device} reads it: the mapping on the CPU, else a device copy stored as {@code dtype}. */
+    synchronized long address(String tensor, dev.reel.Device device, dev.reel.DType dtype) {
+        if (!device.isCuda()) {
+            return address(tensor);
+        }
+        String key = device.ordinal() + ":" + dtype + ":" + tensor;
+        dev.reel.Tensor copy = onDevice.get(key);
+        if (copy == null) {
+            copy = Buffers.upload(device, address(tensor), weights.entry(tensor).numel(), dtype);
+            onDevice.put(key, copy);
+        }
+        return copy.address();
+    }
+
     /** The 3×3 convolution {@code prefix} ({@code prefix.weight [out, in, 3, 3]}, {@code prefix.bias}). */
     Conv2d conv(String prefix, int stride) {
+        return conv(prefix, stride, dev.reel.Device.CPU);
+    }
+
+    /** The convolution as {@code device} runs it: on CUDA its matrix bf16, its bias fp32. */
+    Conv2d conv(String prefix, int stride, dev.reel.Device device) {
         long[] shape = weights.entry(prefix + ".weight").shape();
-        return new Conv2d(prefix, shape[1], shape[0], (int) shape[2], stride, address(prefix + ".weight"),
-                address(prefix + ".bias"));
+        return new Conv2d(prefix, shape[1], shape[0], (int) shape[2], stride,
+                address(prefix + ".weight", device, dev.reel.DType.BF16),
+                address(prefix + ".bias", device, dev.reel.DType.F32));
     }
 
     void requireOpen() {
@@ -126,6 +157,8 @@ public final class Autoencoder implements AutoCloseable {
             return;
         }
         closed = true;
+        onDevice.values().forEach(dev.reel.Tensor::close);
+        onDevice.clear();
         weights.close();
     }
 

@@ -27,6 +27,7 @@ final class AutoencoderWorkspace implements AutoCloseable {
     final long z;             // the decoder's unnormalised latent
     final long patches;
     final long patchElements;
+    final long patches16;     // CUDA: the bf16 copy of a band of patches for cuBLASLt; 0 on the CPU
     private final List<Tensor> owned = new ArrayList<>();
 
     /** Elements of each buffer, for a video of {@code frames × height × width}. */
@@ -66,6 +67,7 @@ final class AutoencoderWorkspace implements AutoCloseable {
             z = buffer(device, p.z);
             patchElements = p.patches;
             patches = buffer(device, p.patches);
+            patches16 = device.isCuda() ? buffer(device, dev.reel.DType.BF16, p.patches) : 0L;
         } catch (RuntimeException | Error e) {
             close();
             throw e;
@@ -77,7 +79,11 @@ final class AutoencoderWorkspace implements AutoCloseable {
     }
 
     private long buffer(Device device, long elements) {
-        Tensor tensor = Buffers.owned(device, elements);
+        return buffer(device, dev.reel.DType.F32, elements);
+    }
+
+    private long buffer(Device device, dev.reel.DType dtype, long elements) {
+        Tensor tensor = Buffers.owned(device, dtype, elements);
         owned.add(tensor);
         return tensor.address();
     }

@@ -20,14 +20,20 @@ final class LatentStatistics {
     }
 
     static void requireTensor(String name, Tensor tensor) {
+        requireTensor(name, tensor, Device.CPU);
+    }
+
+    /** A caller's F32 tensor, open and on {@code device} (where the decoder or encoder runs). */
+    static void requireTensor(String name, Tensor tensor, Device device) {
         if (tensor == null) {
             throw new IllegalArgumentException(name + " is null");
         }
         if (tensor.isClosed()) {
             throw new IllegalArgumentException(name + " is closed");
         }
-        if (tensor.device().isCuda()) {
-            throw new IllegalArgumentException(name + " is on " + tensor.device() + "; the autoencoder runs on the CPU");
+        if (!tensor.device().equals(device)) {
+            throw new IllegalArgumentException(name + " is on " + tensor.device() + "; the autoencoder runs on "
+                    + (device.isCuda() ? device.toString() : "the CPU"));
         }
         if (tensor.dtype() != DType.F32) {
             throw new IllegalArgumentException(name + " must be F32, got " + tensor.dtype());

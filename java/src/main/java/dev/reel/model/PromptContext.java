@@ -17,17 +17,23 @@ public final class PromptContext implements AutoCloseable {
     private final List<Prompt> prompts;
     final LongPointer ids;       // [R, L] int64
     final LongPointer lengths;   // [R] int64
+    private final Tensor idsOnDevice, lengthsOnDevice;   // CUDA: device copies; null on the CPU
+    final long idsAt, lengthsAt;  // where the kernels read ids and lengths: host or device memory
     final Tensor ctx;            // [R, L, D]
     final Tensor promptBias;     // [R, D]
     final Tensor[] kv;           // per block [R, L, 2D], k RMS-normalised
     private boolean closed;
 
-    PromptContext(VideoModel model, List<Prompt> prompts, LongPointer ids, LongPointer lengths, Tensor ctx,
-                  Tensor promptBias, Tensor[] kv) {
+    PromptContext(VideoModel model, List<Prompt> prompts, LongPointer ids, LongPointer lengths, Tensor idsOnDevice,
+                  Tensor lengthsOnDevice, Tensor ctx, Tensor promptBias, Tensor[] kv) {
         this.model = model;
         this.prompts = List.copyOf(prompts);
         this.ids = ids;
         this.lengths = lengths;
+        this.idsOnDevice = idsOnDevice;
+        this.lengthsOnDevice = lengthsOnDevice;
+        this.idsAt = idsOnDevice != null ? idsOnDevice.address() : ids.address();
+        this.lengthsAt = lengthsOnDevice != null ? lengthsOnDevice.address() : lengths.address();
         this.ctx = ctx;
         this.promptBias = promptBias;
         this.kv = kv;
@@ -67,5 +73,9 @@ public final class PromptContext implements AutoCloseable {
         }
         ids.close();
         lengths.close();
+        if (idsOnDevice != null) {
+            idsOnDevice.close();
+            lengthsOnDevice.close();
+        }
     }
 }

@@ -50,10 +50,10 @@ final class ReelDit implements AutoCloseable {
         posBias = Buffers.owned(ops.device, s.tokens * s.hidden);
         promptBias = Buffers.owned(ops.device, s.hidden);
         try {
-            Layers.biasAct(ops.device, 0L, s.tokens, s.hidden, w.address("pos_embed"), s.hidden, posBias.address(), s.hidden,
-                    patchEmbed.bias(), 1, Activation.NONE);
-            Layers.biasAct(ops.device, 0L, 1, s.hidden, pool.bias(), s.hidden, promptBias.address(), s.hidden, tFc2.bias(), 1,
-                    Activation.NONE);
+            Layers.biasAct(ops.device, ops.stream, s.tokens, s.hidden, w.address("pos_embed"), s.hidden,
+                    posBias.address(), s.hidden, patchEmbed.bias(), 1, Activation.NONE);
+            Layers.biasAct(ops.device, ops.stream, 1, s.hidden, pool.bias(), s.hidden, promptBias.address(), s.hidden,
+                    tFc2.bias(), 1, Activation.NONE);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -74,14 +74,31 @@ final class ReelDit implements AutoCloseable {
             }
             lengths.put(r, p.length());
         }
-        Tensor ctx = Buffers.owned(ops.device, rows * l * d);
-        Tensor bias = Buffers.owned(ops.device, rows * d);
+        PromptContext context;
+        Tensor idsOnDevice = null, lengthsOnDevice = null, ctx = null, bias = null;
         Tensor[] kv = new Tensor[blocks.length];
-        PromptContext context = new PromptContext(owner, prompts, ids, lengths, ctx, bias, kv);
+        try {
+            if (ops.device.isCuda()) {   // the kernels read ids and lengths where they run
+                idsOnDevice = Buffers.int64(ops.device, ids.address(), rows * l, ops.stream);
+                lengthsOnDevice = Buffers.int64(ops.device, lengths.address(), rows, ops.stream);
+            }
+            ctx = Buffers.owned(ops.device, rows * l * d);
+            bias = Buffers.owned(ops.device, rows * d);
+        } catch (RuntimeException e) {
+            for (Tensor t : new Tensor[] {idsOnDevice, lengthsOnDevice, ctx, bias}) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+            ids.close();
+            lengths.close();
+            throw e;
+        }
+        context = new PromptContext(owner, prompts, ids, lengths, idsOnDevice, lengthsOnDevice, ctx, bias, kv);
         try (Tensor pooled = Buffers.owned(ops.device, rows * d)) {
-            text.forward(ops, rows, ids.address(), lengths.address(), ctx.address());
+            text.forward(ops, rows, context.idsAt, context.lengthsAt, ctx.address());
             probe.at("text", ctx.address(), rows * l * d);
-            ops.maskedMean(rows, l, d, ctx.address(), lengths.address(), pooled.address());
+            ops.maskedMean(rows, l, d, ctx.address(), context.lengthsAt, pooled.address());
             ops.linear(pool, rows, pooled.address(), bias.address());
             ops.bias(rows, d, bias.address(), promptBias.address(), Activation.NONE);
             for (int i = 0; i < blocks.length; i++) {
@@ -103,14 +120,14 @@ final class ReelDit implements AutoCloseable {
         ops.biasAct(rn, d, ws.h, ws.h, posBias.address(), s.tokens, Activation.NONE);
         probe.at("embed", ws.h, rn * d);
 
-        ops.timestepEmbedding(r, s.timestepDim, s.timestepScale, ws.t.address(), ws.e);
+        ops.timestepEmbedding(r, s.timestepDim, s.timestepScale, ws.times, ws.e);
         ops.linearBias(tFc1, r, ws.e, ws.c1, Activation.SILU);
         ops.linear(tFc2, r, ws.c1, ws.c);
         ops.residual(r, d, ws.c, p.promptBias.address(), 0, 0, 1, 0);
         probe.at("conditioning", ws.c, r * d);
         ops.biasAct(r, d, ws.c, ws.sc, 0, 1, Activation.SILU);
 
-        ws.cross.context_lens(p.lengths.address());   // padding keys of the text get weight 0
+        ws.cross.context_lens(p.lengthsAt);   // padding keys of the text get weight 0
         for (int i = 0; i < blocks.length; i++) {
             blocks[i].forward(ops, ws, p.kv[i].address());
             probe.at(blockNames[i], ws.h, rn * d);

@@ -45,7 +45,7 @@ final class TextEncoder {
         Tensor qkv = Buffers.owned(ops.device, rl * 3 * d);
         Tensor o = Buffers.owned(ops.device, rl * d);
         Tensor f = Buffers.owned(ops.device, rl * 4 * d);
-        try (u; words; y; qkv; o; f; AttentionParams attention = AttentionCalls.text(s, rows)) {
+        try (u; words; y; qkv; o; f; AttentionParams attention = AttentionCalls.text(s, rows, ops.attentionDtype())) {
             attention.context_lens(lengths);
             ops.embedding(rl, d, ids, tokEmbed, vocab, posEmbed, s.textLen, (float) Math.sqrt(d), u.address());
             ops.layerNorm(rl, d, u.address(), words.address(), wordNormW, wordNormB, 0, 0, 1, 0);

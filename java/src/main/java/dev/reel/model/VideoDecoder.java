@@ -8,7 +8,7 @@ import dev.reel.nn.Conv2d;
 import java.util.Locale;
 
 /**
- * The decoder of a reel-vae-2d autoencoder on the CPU: normalised latents
+ * The decoder of a reel-vae-2d autoencoder on the CPU or a CUDA device: normalised latents
  * {@code [B, C, T, h, w]} (what the transformer denoises) to frames
  * {@code [B, 3, T, f·h, f·w]}, {@code f} = {@link AutoencoderConfig#downsample()}, each frame
  * decoded on its own, line for line with tools/reel/autoencoder.md:
@@ -28,6 +28,11 @@ import java.util.Locale;
  * once per (frames, height, width), so a steady-state decode allocates no memory. Decodes of
  * one decoder are serialised; use one per thread to run them concurrently. Closing frees
  * the buffers; the weights belong to the {@link Autoencoder}.
+ *
+ * <p>On a CUDA device ({@code Autoencoder.decoder(device, stream)}, what {@link VideoModel}
+ * uses on CUDA) latent and frames are device tensors, every kernel is queued on the stream,
+ * the convolutions' products go through cuBLASLt on bf16 copies of the weights and of each
+ * band of patches, and the layer kernels run in fp32.
  */
 public final class VideoDecoder implements AutoCloseable {
     private final Autoencoder autoencoder;
@@ -43,25 +48,44 @@ public final class VideoDecoder implements AutoCloseable {
     private boolean closed;
 
     VideoDecoder(Autoencoder autoencoder) {
+        this(autoencoder, Device.CPU, 0L);
+    }
+
+    VideoDecoder(Autoencoder autoencoder, Device device, long stream) {
         this.autoencoder = autoencoder;
         this.config = autoencoder.config();
-        this.ops = new ImageOps(Device.CPU, config);
+        this.ops = new ImageOps(device, stream, config);
         int levels = config.levels();
-        convIn = autoencoder.conv("decoder.conv_in", 1);
-        convOut = autoencoder.conv("decoder.conv_out", 1);
+        convIn = autoencoder.conv("decoder.conv_in", 1, device);
+        convOut = autoencoder.conv("decoder.conv_out", 1, device);
         up = new Conv2d[levels];
         blocks = new ImageOps.ResBlock[levels][config.decoderBlocks()];
         levelNames = new String[levels];
         for (int l = 0; l < levels; l++) {
             for (int j = 0; j < config.decoderBlocks(); j++) {
-                blocks[l][j] = ImageOps.ResBlock.of(autoencoder, "decoder.levels." + l + ".blocks." + j);
+                blocks[l][j] = ImageOps.ResBlock.of(autoencoder, "decoder.levels." + l + ".blocks." + j, device);
             }
-            up[l] = l > 0 ? autoencoder.conv("decoder.levels." + l + ".up", 1) : null;
+            up[l] = l > 0 ? autoencoder.conv("decoder.levels." + l + ".up", 1, device) : null;
             levelNames[l] = "decoder.level" + l;
         }
-        normOut = ImageOps.Norm.of(autoencoder, "decoder.norm_out");
-        mean = LatentStatistics.vector(config.latentMean());
-        std = LatentStatistics.vector(config.latentStd());
+        normOut = ImageOps.Norm.of(autoencoder, "decoder.norm_out", device);
+        mean = onDevice(LatentStatistics.vector(config.latentMean()), device);
+        std = onDevice(LatentStatistics.vector(config.latentStd()), device);
+    }
+
+    /** The CPU vector itself, or its device copy (the CPU one freed). */
+    private static Tensor onDevice(Tensor cpu, Device device) {
+        if (!device.isCuda()) {
+            return cpu;
+        }
+        try (cpu) {
+            return Buffers.upload(device, cpu.address(), cpu.numel(), DType.F32);
+        }
+    }
+
+    /** Where this decoder runs. */
+    public Device device() {
+        return ops.device;
     }
 
     public AutoencoderConfig config() {
@@ -72,7 +96,7 @@ public final class VideoDecoder implements AutoCloseable {
     public Tensor decode(Tensor latent) {
         long[] d = latentShape(latent);
         int f = config.downsample();
-        Tensor frames = Tensor.allocate(Device.CPU, DType.F32, Shape.of(d[0], config.imageChannels(), d[2], f * d[3],
+        Tensor frames = Tensor.allocate(ops.device, DType.F32, Shape.of(d[0], config.imageChannels(), d[2], f * d[3],
                 f * d[4]));
         try {
             decode(latent, frames);
@@ -85,7 +109,7 @@ public final class VideoDecoder implements AutoCloseable {
 
     /**
      * Decodes {@code latent [B, C, T, h, w]} into {@code frames [B, 3, T, f·h, f·w]}, both F32
-     * CPU tensors of exactly those shapes that do not overlap.
+     * tensors where the decoder runs, of exactly those shapes, that do not overlap.
      */
     public void decode(Tensor latent, Tensor frames) {
         decode(latent, frames, ReelDit.Probe.NONE);
@@ -97,7 +121,7 @@ public final class VideoDecoder implements AutoCloseable {
         long batch = d[0], t = d[2], h = d[3], w = d[4];
         int f = config.downsample();
         Shape want = Shape.of(batch, config.imageChannels(), t, f * h, f * w);
-        LatentStatistics.requireTensor("frames", frames);
+        LatentStatistics.requireTensor("frames", frames, ops.device);
         if (!frames.shape().equals(want)) {
             throw new IllegalArgumentException("frames has shape " + frames.shape() + "; the latent " + latent.shape()
                     + " decodes to " + want);
@@ -137,7 +161,7 @@ public final class VideoDecoder implements AutoCloseable {
     }
 
     private long[] latentShape(Tensor latent) {
-        LatentStatistics.requireTensor("latent", latent);
+        LatentStatistics.requireTensor("latent", latent, ops.device);
         if (latent.shape().rank() != 5 || latent.shape().dim(1) != config.latentChannels()) {
             throw new IllegalArgumentException("latent must be [B, " + config.latentChannels() + ", T, h, w], got "
                     + latent.shape());
@@ -182,6 +206,7 @@ public final class VideoDecoder implements AutoCloseable {
         }
         mean.close();
         std.close();
+        ops.close();
     }
 
     @Override

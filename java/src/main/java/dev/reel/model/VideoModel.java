@@ -1,16 +1,19 @@
 package dev.reel.model;
 
-import dev.reel.Device;
-import dev.reel.Tensor;
 import dev.reel.DType;
+import dev.reel.Device;
+import dev.reel.Reel;
+import dev.reel.ReelException;
+import dev.reel.Tensor;
+import dev.reel.ffi.ReelNative;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A text-to-video diffusion transformer (reel-dit) loaded from a model folder,
- * ready to run forwards on the CPU. The model owns the math; the caller (a
- * sampler loop, {@code generate()}) owns the loop:
+ * ready to run forwards on the CPU or on a CUDA device ({@link #load(Path, Device)}).
+ * The model owns the math; the caller (a sampler loop, {@code generate()}) owns the loop:
  *
  * <pre>{@code
  * try (VideoModel model = VideoModel.embedded();
@@ -31,13 +34,26 @@ import java.util.List;
  * {@link #videoHeight()} × {@link #videoWidth()} ({@code downsample} times the latent's
  * size), {@link #encodeVideo} a video of that size into a latent (video-to-video). For a
  * pixel model both are the identity: the latent is the video.
+ *
+ * <p>On a CUDA device the weights are uploaded once, at load (GEMM matrices bf16, the
+ * small vectors fp32), the activations are fp32 with bf16 copies where cuBLASLt and the
+ * attention kernel read them, and every kernel of prompt encoding and of a forward is
+ * queued on one stream ({@link #stream()}): the caller's, or a blocking stream the model
+ * makes and destroys, which the legacy default stream (that of {@link Tensor}'s copies)
+ * waits for. A forward returns once its work is queued; {@link #synchronize()} waits for
+ * it. The autoencoder's decoder runs on the model's device too; its encoder (for
+ * video-to-video input) runs on the CPU. A device allocation that fails is a {@link ReelException}
+ * with status OUT_OF_MEMORY that names the sizes asked for and the device's free and
+ * total memory; the model stays usable.
  */
 public final class VideoModel implements AutoCloseable {
     private final ModelFolder folder;
     private final ModelConfig config;
     private final Sizes sizes;
     private final Ops ops;
+    private final Weights weights;
     private final ReelDit dit;
+    private final AutoCloseable ownStream;   // CUDA: the stream the model made (a dev.reel.nn.CudaStream), else null
     /** Workspaces by batch size, the most recently used last; a few are kept (a request's last batch is often smaller). */
     private final java.util.LinkedHashMap<Integer, Workspace> workspaces = new java.util.LinkedHashMap<>(4, 0.75f, true);
     private static final int KEPT_WORKSPACES = 3;
@@ -45,35 +61,174 @@ public final class VideoModel implements AutoCloseable {
     private VideoEncoder encoder;
     private boolean closed;
 
-    private VideoModel(ModelFolder folder) {
+    private VideoModel(ModelFolder folder, Device device, long stream, AutoCloseable ownStream) {
         this.folder = folder;
         this.config = folder.config();
         this.sizes = new Sizes(config);
-        this.ops = new Ops(Device.CPU);
-        this.dit = new ReelDit(ops, new Weights(folder), sizes, config.vocabSize());
+        this.ownStream = ownStream;
+        this.ops = new Ops(device, stream);
+        this.weights = new Weights(folder, device);
+        ReelDit made;
+        try {
+            made = new ReelDit(ops, weights, sizes, config.vocabSize());
+        } catch (ReelException e) {
+            weights.close();
+            ops.close();
+            throw outOfMemory(e, "uploading the weights of " + folder.name());
+        } catch (RuntimeException e) {
+            weights.close();
+            ops.close();
+            throw e;
+        }
+        this.dit = made;
     }
 
-    /** Loads a reel-dit model folder (config.json, weights, vocabulary.json); problems are {@link ModelFormatException}s. */
+    /** Loads a reel-dit model folder (config.json, weights, vocabulary.json) for the CPU; problems are {@link ModelFormatException}s. */
     public static VideoModel load(Path folder) {
+        return load(folder, Device.CPU);
+    }
+
+    /**
+     * Loads a model folder for {@code device}: {@link Device#CPU} or one of
+     * {@link Reel#cudaDevices()}; on CUDA the model makes its own stream.
+     *
+     * @throws ReelException with status NO_DEVICE if the device is not available
+     */
+    public static VideoModel load(Path folder, Device device) {
+        requireDevice(device);
         if (folder == null) {
             throw new IllegalArgumentException("model folder is null");
         }
-        return of(ModelFolder.open(folder));
+        return of(ModelFolder.open(folder), device, null);
     }
 
-    /** The model shipped inside Reel's jar. */
+    /** Loads a model folder for a CUDA device, every kernel queued on the caller's {@code cudaStream} (0: legacy default). */
+    public static VideoModel load(Path folder, Device device, long cudaStream) {
+        requireCuda(device);
+        if (folder == null) {
+            throw new IllegalArgumentException("model folder is null");
+        }
+        return of(ModelFolder.open(folder), device, cudaStream);
+    }
+
+    /** The model shipped inside Reel's jar, for the CPU. */
     public static VideoModel embedded() {
-        return of(ModelFolder.embedded());
+        return embedded(Device.CPU);
     }
 
-    private static VideoModel of(ModelFolder folder) {
+    /** The model shipped inside Reel's jar, for {@code device} (see {@link #load(Path, Device)}). */
+    public static VideoModel embedded(Device device) {
+        requireDevice(device);
+        return of(ModelFolder.embedded(), device, null);
+    }
+
+    /** The embedded model on a CUDA device, every kernel queued on the caller's {@code cudaStream}. */
+    public static VideoModel embedded(Device device, long cudaStream) {
+        requireCuda(device);
+        return of(ModelFolder.embedded(), device, cudaStream);
+    }
+
+    private static void requireDevice(Device device) {
+        if (device == null) {
+            throw new IllegalArgumentException("device is null");
+        }
+        if (device.isCuda()) {
+            Reel.open(device).close();   // NO_DEVICE, with the reason, when it is not there
+        }
+    }
+
+    private static void requireCuda(Device device) {
+        if (device == null || !device.isCuda()) {
+            throw new IllegalArgumentException("a CUDA stream needs a CUDA device; device is " + device);
+        }
+        requireDevice(device);
+    }
+
+    /** {@code stream}: the caller's, or null for the model's own on CUDA (0 on the CPU). */
+    private static VideoModel of(ModelFolder folder, Device device, Long stream) {
+        AutoCloseable own = null;
         try {
-            return new VideoModel(folder);
+            long handle = 0L;
+            if (device.isCuda()) {
+                if (stream == null) {
+                    own = CudaSide.stream(device);
+                    handle = CudaSide.handle(own);
+                } else {
+                    handle = stream;
+                }
+            }
+            return new VideoModel(folder, device, handle, own);
         } catch (RuntimeException e) {
+            closeQuietly(own);
             folder.close();
             throw e;
         }
     }
+
+    /** The only references to the CUDA classes, reached on a CUDA device alone. */
+    private static final class CudaSide {
+        static AutoCloseable stream(Device device) {
+            return dev.reel.nn.CudaStream.create(device);
+        }
+
+        static long handle(AutoCloseable stream) {
+            return ((dev.reel.nn.CudaStream) stream).handle();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // a stream that fails to close on an error path: the error in flight says more
+            }
+        }
+    }
+
+    /**
+     * The {@code cudaStream_t} this model's kernels are queued on (0 on the CPU, and for a
+     * CUDA model given the legacy default stream).
+     */
+    public long stream() {
+        return ops.stream;
+    }
+
+    /** Waits until the work this model queued is done (returns at once on the CPU). */
+    public synchronized void synchronize() {
+        requireOpen();
+        if (ops.device.isCuda()) {
+            ReelException.check(ReelNative.reel_synchronize(ops.device.ordinal(), ops.stream));
+        }
+    }
+
+    /**
+     * A device allocation failure re-thrown with what was being allocated and the device's
+     * free and total memory; other failures unchanged.
+     */
+    private ReelException outOfMemory(ReelException e, String what) {
+        return outOfMemory(e, what, ops.device);
+    }
+
+    private static ReelException outOfMemory(ReelException e, String what, Device device) {
+        if (e.status() != ReelException.Status.OUT_OF_MEMORY || !device.isCuda() || e.getCause() instanceof ReelException) {
+            return e;   // not a device allocation, or already told with the memory figures
+        }
+        String memory;
+        try {
+            Device now = Reel.cudaDevices().get(device.ordinal());
+            memory = String.format(java.util.Locale.ROOT, "%.2f GiB free of %.2f GiB", now.freeMemory() / GIB,
+                    now.totalMemory() / GIB);
+        } catch (RuntimeException queryFailed) {
+            memory = "free memory unknown: " + queryFailed.getMessage();
+        }
+        ReelException out = new ReelException(ReelException.Status.OUT_OF_MEMORY, what + " on " + device + ": "
+                + e.getMessage() + " (" + memory + ")");
+        out.initCause(e);
+        return out;
+    }
+
+    private static final double GIB = 1024.0 * 1024 * 1024;
 
     public ModelConfig config() {
         return config;
@@ -87,6 +242,7 @@ public final class VideoModel implements AutoCloseable {
         return folder;
     }
 
+    /** Where the forward runs: {@link Device#CPU} or a CUDA device. */
     public Device device() {
         return ops.device;
     }
@@ -100,6 +256,12 @@ public final class VideoModel implements AutoCloseable {
      * At least 2 (a conditional and an unconditional row).
      */
     public int preferredRows() {
+        if (ops.device.isCuda()) {
+            // a GPU is fed by many rows: up to 256, while a forward's buffers stay within a quarter of the memory
+            long perRow = Math.max(1, Workspace.bytes(sizes, 1));
+            long rows = ops.device.totalMemory() / 4 / perRow;
+            return (int) Math.max(2, Math.min(256, rows / 2 * 2));
+        }
         long perRow = (long) sizes.tokens * sizes.mlp * 4;
         return (int) Math.max(2, Math.min(256, CACHE_BUDGET_BYTES / perRow / 2 * 2));
     }
@@ -145,15 +307,37 @@ public final class VideoModel implements AutoCloseable {
     public synchronized float[] decodeVideo(Tensor latent) {
         requireOpen();
         requireLatent("latent", latent, 1);
+        if (ops.device.isCuda()) {
+            // the latent is read once the model's queued work is done, whatever stream it ran on
+            ReelException.check(ReelNative.reel_synchronize(ops.device.ordinal(), ops.stream));
+        }
         if (!hasAutoencoder()) {
             return latent.toFloatArray();
         }
         if (decoder == null) {
-            decoder = folder.autoencoder().get().decoder();
+            decoder = folder.autoencoder().get().decoder(ops.device, ops.stream);
         }
-        try (Tensor view = Tensor.wrap(Device.CPU, DType.F32, dev.reel.Shape.of(1, sizes.channels, sizes.frames,
-                sizes.height, sizes.width), latent.address()); Tensor frames = decoder.decode(view)) {
-            return frames.toFloatArray();
+        Tensor copy = null;
+        try {
+            Tensor here = latent;
+            if (!latent.device().equals(ops.device)) {   // a CPU latent for a CUDA model
+                copy = Buffers.owned(ops.device, latent.numel());
+                copy.copyFrom(latent.toFloatArray());
+                here = copy;
+            }
+            try (Tensor view = Tensor.wrap(ops.device, DType.F32, dev.reel.Shape.of(1, sizes.channels, sizes.frames,
+                    sizes.height, sizes.width), here.address()); Tensor frames = decoder.decode(view)) {
+                if (ops.device.isCuda()) {
+                    ReelException.check(ReelNative.reel_synchronize(ops.device.ordinal(), ops.stream));
+                }
+                return frames.toFloatArray();
+            }
+        } catch (ReelException e) {
+            throw outOfMemory(e, "decoding a video");
+        } finally {
+            if (copy != null) {
+                copy.close();
+            }
         }
     }
 
@@ -218,14 +402,21 @@ public final class VideoModel implements AutoCloseable {
                         + " token ids; this model takes " + sizes.textLen);
             }
         }
-        return dit.encode(ops, this, prompts, probe);
+        try {
+            return dit.encode(ops, this, prompts, probe);
+        } catch (ReelException e) {
+            throw outOfMemory(e, "encoding " + prompts.size() + " prompt(s)");
+        }
     }
 
     /**
      * One batched forward: {@code out = model(x, t)} for every row, each row with
      * its prompt from {@code prompts} and its timestep {@code t[row]} in [0, 1]
-     * (1 = pure noise). {@code x} and {@code out} are fp32 CPU tensors of
-     * {@code [rows, C, T, H, W]} (any shape with that many elements) and must not overlap.
+     * (1 = pure noise). {@code x} and {@code out} are fp32 tensors of
+     * {@code [rows, C, T, H, W]} (any shape with that many elements) on the model's device
+     * and must not overlap. A CUDA model also takes CPU tensors, through device copies
+     * (made once per batch size); then the forward has completed when it returns.
+     * Otherwise on CUDA it returns once the work is queued on {@link #stream()}.
      */
     public void forward(PromptContext prompts, Tensor x, float[] t, Tensor out) {
         forward(prompts, x, t, out, ReelDit.Probe.NONE);
@@ -255,11 +446,42 @@ public final class VideoModel implements AutoCloseable {
                 throw new IllegalArgumentException("t[" + i + "] must be in [0, 1], got " + t[i]);
             }
         }
-        Workspace ws = workspace(rows);
-        for (int i = 0; i < rows; i++) {
-            ws.t.put(i, t[i]);
+        try {
+            Workspace ws = workspace(rows);
+            for (int i = 0; i < rows; i++) {
+                ws.t.put(i, t[i]);
+            }
+            if (!ops.device.isCuda()) {
+                dit.forward(ops, ws, prompts, x.address(), out.address(), probe);
+                return;
+            }
+            forwardOnDevice(ws, prompts, x, out, probe);
+        } catch (ReelException e) {
+            throw outOfMemory(e, "a forward of " + rows + " rows of " + folder.name());
         }
-        dit.forward(ops, ws, prompts, x.address(), out.address(), probe);
+    }
+
+    private void forwardOnDevice(Workspace ws, PromptContext prompts, Tensor x, Tensor out, ReelDit.Probe probe) {
+        int device = ops.device.ordinal();
+        long bytes = 4 * ws.rows * sizes.latentSize();
+        ReelException.check(ReelNative.reel_memcpy(ws.times, ws.t.address(), 4 * ws.rows,
+                ReelNative.REEL_COPY_HOST_TO_DEVICE, device, ops.stream));
+        boolean hostIn = !x.device().isCuda(), hostOut = !out.device().isCuda();
+        long[] staged = hostIn || hostOut ? ws.staged(ops.device, ws.rows * sizes.latentSize()) : null;
+        long xAt = x.address(), outAt = out.address();
+        if (hostIn) {
+            ReelException.check(ReelNative.reel_memcpy(staged[0], xAt, bytes, ReelNative.REEL_COPY_HOST_TO_DEVICE, device,
+                    ops.stream));
+            xAt = staged[0];
+        }
+        if (hostOut) {
+            outAt = staged[1];
+        }
+        dit.forward(ops, ws, prompts, xAt, outAt, probe);
+        if (hostOut) {
+            ReelException.check(ReelNative.reel_memcpy(out.address(), outAt, bytes, ReelNative.REEL_COPY_DEVICE_TO_HOST,
+                    device, ops.stream));
+        }
     }
 
     /**
@@ -279,8 +501,9 @@ public final class VideoModel implements AutoCloseable {
         if (tensor == null) {
             throw new IllegalArgumentException(name + " is null");
         }
-        if (tensor.device().isCuda()) {
-            throw new IllegalArgumentException(name + " is on " + tensor.device() + "; this model runs on the CPU");
+        if (tensor.device().isCuda() && !tensor.device().equals(ops.device)) {
+            throw new IllegalArgumentException(name + " is on " + tensor.device() + "; this model runs on "
+                    + (ops.device.isCuda() ? ops.device.toString() : "the CPU"));
         }
         if (tensor.dtype() != DType.F32) {
             throw new IllegalArgumentException(name + " must be F32, got " + tensor.dtype());
@@ -308,7 +531,12 @@ public final class VideoModel implements AutoCloseable {
             eldest.getValue().close();
             workspaces.remove(eldest.getKey());
         }
-        ws = new Workspace(ops.device, sizes, rows);
+        try {
+            ws = new Workspace(ops.device, sizes, rows);
+        } catch (ReelException e) {
+            throw outOfMemory(e, String.format(java.util.Locale.ROOT, "the workspace of a forward of %d rows (%d bytes)",
+                    rows, Workspace.bytes(sizes, rows)));
+        }
         workspaces.put(rows, ws);
         return ws;
     }
@@ -334,6 +562,9 @@ public final class VideoModel implements AutoCloseable {
             encoder.close();
         }
         dit.close();
+        ops.close();
+        weights.close();
+        closeQuietly(ownStream);
         folder.close();
     }
 

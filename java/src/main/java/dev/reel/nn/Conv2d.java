@@ -3,7 +3,8 @@ package dev.reel.nn;
 import dev.reel.Device;
 
 /**
- * A 2D convolution's weights in CPU memory, addressed, not owned: {@code W [out, in, k, k]}
+ * A 2D convolution's weights where it runs (fp32 on the CPU; on a CUDA device W bf16 and
+ * b fp32), addressed, not owned: {@code W [out, in, k, k]}
  * and {@code b [out]} (PyTorch's layout; b may be 0), kernel {@code k} 1 or 3 with zero
  * padding {@code (k − 1)/2}, stride 1 or 2, and its forward: a cross-correlation,
  * {@code y[o, i, j] = b[o] + Σ_{c,u,v} W[o, c, u, v] · x[c, s·i + u − pad, s·j + v − pad]}
@@ -62,12 +63,30 @@ public record Conv2d(String name, long in, long out, int kernel, int stride, lon
      */
     public void forward(Gemm gemm, Device device, long frames, long height, long width, long x, long xChannelStride,
             long xFrameStride, long y, long yChannelStride, boolean accumulate, long patches, long patchElements) {
+        forward(gemm, device, 0L, frames, height, width, x, xChannelStride, xFrameStride, y, yChannelStride, accumulate,
+                patches, patchElements, 0L);
+    }
+
+    /**
+     * {@link #forward} queued on {@code stream}. On a CUDA device W is bf16 device memory
+     * (the bias fp32), and {@code patches16} is a second scratch of {@code patchElements}
+     * bf16 elements: each band's fp32 patches are converted into it for cuBLASLt (and the
+     * 1×1 shortcut that reads x as its own patches is not taken). On the CPU the stream and
+     * {@code patches16} are ignored.
+     */
+    public void forward(Gemm gemm, Device device, long stream, long frames, long height, long width, long x,
+            long xChannelStride, long xFrameStride, long y, long yChannelStride, boolean accumulate, long patches,
+            long patchElements, long patches16) {
+        boolean cuda = device.isCuda();
+        if (cuda && patches16 == 0) {
+            throw new IllegalArgumentException(name + ": a convolution on " + device + " needs the bf16 patch scratch");
+        }
         long ho = ImageLayers.outputSize(height, stride), wo = ImageLayers.outputSize(width, stride);
         long rows = frames * ho, taps = taps();
         if (yChannelStride < rows * wo) {
             throw new IllegalArgumentException(name + ": yChannelStride must be >= " + rows * wo + ", got " + yChannelStride);
         }
-        boolean direct = kernel == 1 && stride == 1 && xFrameStride == height * width;
+        boolean direct = !cuda && kernel == 1 && stride == 1 && xFrameStride == height * width;
         long band = direct ? rows : patchElements / (taps * wo);
         if (band < 1) {
             throw new IllegalArgumentException(name + ": a patch buffer of " + patchElements + " elements is smaller than"
@@ -77,17 +96,22 @@ public record Conv2d(String name, long in, long out, int kernel, int stride, lon
             long r1 = Math.min(rows, r0 + band), columns = (r1 - r0) * wo;
             long yBand = y + 4 * r0 * wo;
             if (bias != 0) {
-                ImageLayers.channelAffine(device, 0L, out, columns, accumulate ? yBand : 0, yChannelStride, 0, bias, yBand,
-                        yChannelStride);
+                ImageLayers.channelAffine(device, stream, out, columns, accumulate ? yBand : 0, yChannelStride, 0, bias,
+                        yBand, yChannelStride);
             }
             long b = x + 4 * r0 * wo, bStride = xChannelStride;
             if (!direct) {
-                ImageLayers.im2col(device, 0L, in, frames, height, width, kernel, stride, x, xChannelStride, xFrameStride,
-                        r0, r1, patches, columns);
+                ImageLayers.im2col(device, stream, in, frames, height, width, kernel, stride, x, xChannelStride,
+                        xFrameStride, r0, r1, patches, columns);
                 b = patches;
                 bStride = columns;
             }
-            gemm.multiply(device, out, columns, taps, weight, taps, b, bStride, yBand, yChannelStride,
+            if (cuda) {
+                dev.reel.ReelException.check(dev.reel.ffi.ReelNative.reel_convert(device.ordinal(), stream, patches16,
+                        dev.reel.DType.BF16.code(), patches, dev.reel.DType.F32.code(), taps * columns));
+                b = patches16;
+            }
+            gemm.multiply(device, stream, out, columns, taps, weight, taps, b, bStride, yBand, yChannelStride,
                     accumulate || bias != 0);
         }
     }

@@ -10,7 +10,9 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * off-heap memory: a linear layer's {@code y[rows, out] = x[rows, in] · Wᵀ} with
  * {@code W} stored {@code [out, in]} (PyTorch's layout), and a convolution's
  * {@code c = a · b} ({@link #multiply}), every operand fp32 and row-major with
- * its own row stride. Reel never hand-writes a GEMM.
+ * its own row stride. Reel never hand-writes a GEMM. A linear product on a CUDA device
+ * goes to {@link CudaGemm} (cuBLASLt), made on the first such call: the CPU path never
+ * loads the CUDA classes.
  *
  * <p>Threads: OpenBLAS runs single-threaded, and a large product is split by rows (by
  * columns in {@link #multiply})
@@ -31,7 +33,7 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * each call, so a forward pass makes no pointer objects per product; it is
  * confined to one thread at a time.
  */
-public final class Gemm {
+public final class Gemm implements AutoCloseable {
     private static final int ROW_MAJOR;
     private static final int NO_TRANS;
     private static final int TRANS;
@@ -88,6 +90,7 @@ public final class Gemm {
     }
 
     private final Aim[][] aims = new Aim[THREADS][];
+    private CudaGemm cuda;   // made on the first product on a CUDA device
     private final java.util.concurrent.Future<?>[] parts = new java.util.concurrent.Future<?>[THREADS];
 
     public Gemm() {
@@ -103,12 +106,18 @@ public final class Gemm {
 
     /**
      * {@code y = x · Wᵀ} (beta 0) or {@code y += x · Wᵀ} (accumulate). Strides are in
-     * elements between rows; all of x, w and y must be CPU memory of fp32.
+     * elements between rows. On the CPU x, w and y are fp32 host memory; on a CUDA device
+     * x and w are bf16 and y fp32 device memory, the product queued on the legacy default
+     * stream ({@link #linearBias} takes a stream).
      */
     public void linear(Device device, long rows, long in, long out, long x, long xStride, long w, long y, long yStride,
                        boolean accumulate) {
-        if (device == null || device.isCuda()) {
-            throw new IllegalArgumentException("Gemm runs on the CPU; device is " + device);
+        if (device == null) {
+            throw new IllegalArgumentException("device is null");
+        }
+        if (device.isCuda()) {
+            cuda(device, 0L).linear(rows, in, out, x, xStride, w, 0L, y, yStride, Activation.NONE, accumulate);
+            return;
         }
         requireInt("rows", rows, 1);
         requireInt("in", in, 1);
@@ -130,6 +139,54 @@ public final class Gemm {
     }
 
     /**
+     * {@code y = act(x · Wᵀ + bias)} (bias 0: none) on {@code stream}. On the CPU it is
+     * {@link #linear} then {@link Layers#biasAct}, and {@code stream} is ignored; on a CUDA
+     * device it is one cuBLASLt product with x and W bf16, fp32 accumulation, y and bias
+     * fp32, the bias (and GELU) in its epilogue where cuBLASLt has one ({@link CudaGemm}).
+     */
+    public void linearBias(Device device, long stream, long rows, long in, long out, long x, long xStride, long w,
+                           long bias, long y, long yStride, Activation act) {
+        if (device == null) {
+            throw new IllegalArgumentException("device is null");
+        }
+        if (act == null) {
+            throw new IllegalArgumentException("act is null (use Activation.NONE)");
+        }
+        if (device.isCuda()) {
+            cuda(device, stream).linear(rows, in, out, x, xStride, w, bias, y, yStride, act, false);
+            return;
+        }
+        linear(device, rows, in, out, x, xStride, w, y, yStride, false);
+        if (bias != 0 || act != Activation.NONE) {
+            Layers.biasAct(device, stream, rows, out, y, yStride, y, yStride, bias, 1, act);
+        }
+    }
+
+    /**
+     * The cuBLASLt products of this instance on (device, stream), made on first use. Only
+     * here does a {@code Gemm} reach the CUDA classes, so the CPU path never loads them.
+     */
+    private CudaGemm cuda(Device device, long stream) {
+        if (cuda == null || !cuda.device().equals(device) || cuda.stream() != stream) {
+            if (cuda != null) {
+                cuda.close();
+                cuda = null;
+            }
+            cuda = new CudaGemm(device, stream);
+        }
+        return cuda;
+    }
+
+    /** Frees the cuBLASLt handle and workspace, if a CUDA product made them; the CPU side holds nothing to free. */
+    @Override
+    public void close() {
+        if (cuda != null) {
+            cuda.close();
+            cuda = null;
+        }
+    }
+
+    /**
      * {@code c[m, n] = a[m, k] · b[k, n]} (beta 0) or {@code c += a · b} (accumulate), every
      * operand fp32 row-major with its own row stride in elements: a convolution's weight
      * {@code [O, C·k²]} times its patch matrix, onto its output rows. A product of at least
@@ -138,8 +195,21 @@ public final class Gemm {
      */
     public void multiply(Device device, long m, long n, long k, long a, long aStride, long b, long bStride, long c,
                          long cStride, boolean accumulate) {
-        if (device == null || device.isCuda()) {
-            throw new IllegalArgumentException("Gemm runs on the CPU; device is " + device);
+        multiply(device, 0L, m, n, k, a, aStride, b, bStride, c, cStride, accumulate);
+    }
+
+    /**
+     * {@link #multiply} queued on {@code stream}: on the CPU the same product (the stream
+     * ignored); on a CUDA device a and b are bf16 and c fp32 device memory, through cuBLASLt.
+     */
+    public void multiply(Device device, long stream, long m, long n, long k, long a, long aStride, long b, long bStride,
+                         long c, long cStride, boolean accumulate) {
+        if (device == null) {
+            throw new IllegalArgumentException("device is null");
+        }
+        if (device.isCuda()) {
+            cuda(device, stream).multiply(m, n, k, a, aStride, b, bStride, c, cStride, accumulate);
+            return;
         }
         requireInt("m", m, 1);
         requireInt("n", n, 1);

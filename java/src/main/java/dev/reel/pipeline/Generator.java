@@ -45,6 +45,11 @@ import java.util.function.BooleanSupplier;
  * {@link #generateAsync}, or an interrupt of the generating thread — stops within
  * one step, frees what the run allocated and throws {@link CancellationException}.
  * One generation runs at a time per generator (calls are serialised).
+ *
+ * <p>The loop runs where the model does ({@link VideoModel#device()}): on a CUDA device the
+ * latents, the model outputs and the samplers' fused steps stay in device memory, the
+ * initial noise is libreel's Philox drawn on the device (the same values as on the CPU),
+ * and the decoder runs on the device too; only the frames come back to the host.
  */
 public final class Generator implements AutoCloseable {
     /** Frame rate of a video when the model's config names none. */
@@ -67,6 +72,16 @@ public final class Generator implements AutoCloseable {
     /** A generator on a model folder (closed with the generator). */
     public static Generator load(Path folder) {
         return new Generator(VideoModel.load(folder), true);
+    }
+
+    /** A generator on the embedded model on {@code device} (closed with the generator). */
+    public static Generator embedded(Device device) {
+        return new Generator(VideoModel.embedded(device), true);
+    }
+
+    /** A generator on a model folder loaded for {@code device} (closed with the generator). */
+    public static Generator load(Path folder, Device device) {
+        return new Generator(VideoModel.load(folder, device), true);
     }
 
     /** A generator on a model the caller keeps and closes. */
@@ -212,10 +227,11 @@ public final class Generator implements AutoCloseable {
                 elapsed(start), null, "batch " + (batchIndex + 1) + " of " + plan.batches + ": " + count + " video(s)"));
         List<Sampler> samplers = new ArrayList<>(count);
         List<Tensor> views = new ArrayList<>(3 * count);
+        Device device = model.device();
         try (PromptContext context = model.encodePrompts(rowPrompts);
-             Tensor x = Tensor.allocate(Device.CPU, DType.F32, Shape.of(rows * n));
-             Tensor y = Tensor.allocate(Device.CPU, DType.F32, Shape.of(rows * n));
-             Tensor init = clean == null ? null : Tensor.allocate(Device.CPU, DType.F32, Shape.of(n))) {
+             Tensor x = Tensor.allocate(device, DType.F32, Shape.of(rows * n));
+             Tensor y = Tensor.allocate(device, DType.F32, Shape.of(rows * n));
+             Tensor init = clean == null ? null : Tensor.allocate(device, DType.F32, Shape.of(n))) {
             if (init != null) {
                 init.copyFrom(clean);
             }
@@ -229,6 +245,9 @@ public final class Generator implements AutoCloseable {
                 } else {
                     sampler.initialLatent(latent, init);
                 }
+            }
+            if (device.isCuda()) {
+                ReelException.check(ReelNative.reel_synchronize(device.ordinal(), 0L));   // the noise, before the forward
             }
             Tensor[] latents = new Tensor[count], cond = new Tensor[count], uncond = new Tensor[count];
             for (int i = 0; i < count; i++) {
@@ -247,11 +266,20 @@ public final class Generator implements AutoCloseable {
                 if (plan.guided) {
                     // the unconditional rows see the same latents
                     ReelException.check(ReelNative.reel_memcpy(x.address() + 4 * count * n, x.address(), 4 * count * n,
-                            ReelNative.REEL_COPY_HOST_TO_HOST, Device.CPU.ordinal(), 0L));
+                            device.isCuda() ? ReelNative.REEL_COPY_DEVICE_TO_DEVICE : ReelNative.REEL_COPY_HOST_TO_HOST,
+                            device.ordinal(), model.stream()));
                 }
                 model.forward(context, x, t, y);
+                if (device.isCuda()) {
+                    // the samplers' steps run on the default stream: the forward must be done, whatever stream it used
+                    model.synchronize();
+                }
                 for (int i = 0; i < count; i++) {
                     samplers.get(i).step(latents[i], cond[i], uncond[i]);
+                }
+                if (device.isCuda()) {
+                    // and the next forward, on the model's stream, reads what the steps wrote
+                    ReelException.check(ReelNative.reel_synchronize(device.ordinal(), 0L));
                 }
                 done++;
                 Duration elapsed = elapsed(start);

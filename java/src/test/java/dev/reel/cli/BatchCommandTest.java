@@ -121,6 +121,8 @@ class BatchCommandTest {
         assertOneLine(run(false, "batch", "--input", input("ok2.csv", CSV).toString(), "--out",
                 input("file", "").toString()), ExitCodes.IO, "not a folder");
         assertOneLine(run(false, "batch", "--out", out.toString()), ExitCodes.USAGE, "--input");
+        assertOneLine(run(false, "batch", "--input", input("ok3.csv", CSV).toString(), "--out", out.toString(),
+                "--device", "tpu"), ExitCodes.USAGE, "--device");
         assertFalse(Files.exists(out));
     }
 

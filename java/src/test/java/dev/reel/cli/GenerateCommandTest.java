@@ -122,6 +122,27 @@ class GenerateCommandTest {
                 temp.resolve("y.mp4").toString()), ExitCodes.MODEL, "model.safetensors");
     }
 
+    @Test
+    void aBadOrAbsentDeviceIsAUsageError() {
+        String o = temp.resolve("d.mp4").toString();
+        assertMistake(run("generate", "--prompt", "a red circle moving right", "--device", "gpu", "--out", o),
+                ExitCodes.USAGE, "expected cpu, cuda or cuda:N");
+        int absent = dev.reel.Reel.cudaDevices().size();
+        assertMistake(run("generate", "--prompt", "a red circle moving right", "--device", "cuda:" + absent, "--out", o),
+                ExitCodes.USAGE, "not available");
+        assertFalse(java.nio.file.Files.exists(temp.resolve("d.mp4")));
+    }
+
+    @Test
+    void deviceCpuGenerates() {
+        Path file = temp.resolve("cpu.mp4");
+        Run r = run("generate", "--prompt", "a red circle moving right", "--steps", "2", "--device", "cpu", "--out",
+                file.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("on the CPU"), r.err());
+        assertTrue(java.nio.file.Files.exists(file));
+    }
+
     private static void assertMistake(Run r, int code, String mentions) {
         assertEquals(code, r.code(), "exit code; stderr: " + r.err());
         String[] lines = r.err().strip().split("\n");

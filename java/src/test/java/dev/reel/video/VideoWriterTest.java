@@ -409,6 +409,15 @@ class VideoWriterTest {
     }
 
     @Test
+    void withoutTheNvidiaDriverMp4FallsBackToOpenH264() {
+        assumeTrue(!CodecFileWriter.libcudaPresent(), "libcuda.so.1 is installed: h264_nvenc may open here");
+        assertEquals("libopenh264", VideoWriter.automaticH264Encoder());
+        Path file = dir.resolve("fallback.mp4");
+        VideoWriter.builder().build().write(CLIP, file);
+        assertEquals("h264", VideoReader.probe(file).codec());
+    }
+
+    @Test
     void writerIsPrintable() {
         String s = VideoWriter.builder().size(512, 288).scaling(Scaling.LANCZOS).build().toString();
         assertTrue(s.contains("512×288") && s.contains("LANCZOS"), s);
