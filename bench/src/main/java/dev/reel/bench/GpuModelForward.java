@@ -159,7 +159,7 @@ public final class GpuModelForward {
         }
         List<Device> devices = Reel.cudaDevices();
         if (devices.isEmpty()) {
-            throw new Absent("no CUDA device: " + Reel.cudaUnavailableReason());
+            throw new Absent("Reel.cudaDevices() is empty: " + Reel.cudaUnavailableReason());
         }
         return devices.get(0);
     }
