@@ -350,6 +350,24 @@ def table(results, peak, header):
     return "\n".join(lines + [""] + ["- " + n for n in notes]) + "\n"
 
 
+def source_commit():
+    """git's HEAD; where the tree came without .git (a device copy), the commit the bundle was packed at."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(ROOT, "build", "gpu-bundle", "BUNDLE.txt")) as f:
+            for line in f:
+                if line.startswith("commit: "):
+                    return line[len("commit: "):].strip() + ", from the bundle"
+    except OSError:
+        pass
+    return "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lib", help="libreel.so (bench/gpu/run passes it; the Java side reads REEL_LIB_DIR)")
@@ -360,7 +378,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--no-compile", dest="compile", action="store_false")
-    ap.add_argument("--java-timeout", type=int, default=300, help="seconds for each Reel run")
+    ap.add_argument("--java-timeout", type=int, default=240, help="seconds for each Reel run")
     a = ap.parse_args()
     a.java_device = "cuda" if a.device != "cpu" else "cpu"
     if a.lib and "REEL_LIB_DIR" not in os.environ:
@@ -375,11 +393,7 @@ def main():
     peak = matmul_peak(dev) if dev != "cpu" else None
     if peak:
         print("bf16 matmul peak %.0f TFLOP/s" % peak, flush=True)
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=ROOT).stdout.strip() or "unknown"
-    except OSError:
-        commit = "unknown"
+    commit = source_commit()
     name = torch.cuda.get_device_name(0) if dev != "cpu" else "CPU (no GPU: a check of the script, not a result)"
     header = ["### GPU model forward, %s (%s, commit %s, torch %s)" % (name, datetime.date.today(), commit,
                                                                       torch.__version__), "",
