@@ -13,7 +13,7 @@ The random model is written once per run as a model folder (config.json, bf16
 model.safetensors, vocabulary.json) under --work; PyTorch times the very weights it wrote.
 
 Systems, timed in this process or in its child, one after the other:
-  * the bf16 bf16 matmul peak: torch.matmul of 8192^3 bf16 matrices, TFLOP/s;
+  * the bf16 matmul peak: torch.matmul of 8192^3 bf16 matrices, TFLOP/s;
   * PyTorch eager: the twin, tools/reel/model.py, in bf16 (weights and activations) on the
     device, with two substitutions: its attend() becomes F.scaled_dot_product_attention (the
     same function; the twin's own materialises the N x N scores, 51 GB for the Wan model) and
