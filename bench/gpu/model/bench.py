@@ -55,7 +55,6 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-sys.path.insert(0, os.path.dirname(HERE))
 from reel import model as twin  # noqa: E402
 from reel import modelfolder  # noqa: E402
 from reel.model import Config, ReelDiT  # noqa: E402
@@ -183,6 +182,10 @@ def rel_err(a, b):
 # ---------------------------------------------------------------- Reel (Java)
 
 def reel_forward(folder, x_file, y_file, device, warmup, repeats, log, timeout):
+    bundle = os.environ.get("REEL_BUNDLE", os.path.join(ROOT, "build", "gpu-bundle"))
+    if not os.path.isfile(os.path.join(bundle, "java.tar.xz")):
+        return {"status": "absent", "reason": "no %s/java.tar.xz: make it with bench/gpu/pack where Java is, "
+                                              "and carry build/gpu-bundle" % bundle}
     cmd = [os.path.join(ROOT, "bench", "gpu", "java"), "run", "dev.reel.bench.GpuModelForward",
            "--model", folder, "--device", device, "--x", x_file, "--out", y_file,
            "--warmup", str(warmup), "--repeats", str(repeats)]
@@ -421,7 +424,8 @@ def main():
         save()
     text = table(results, peak, header)
     print(text)
-    return 0
+    # Reel absent (no device API or bundle yet) is a row of the table; a Reel run or a model that failed fails the bench.
+    return 1 if any("error" in r or r.get("reel", {}).get("status") == "failed" for r in results) else 0
 
 
 if __name__ == "__main__":
