@@ -130,6 +130,7 @@ def flops(cfg, rows=2):
 # ---------------------------------------------------------------- PyTorch
 
 EMBEDDING_DTYPE = [torch.float32]
+TWIN_ATTEND = twin.attend
 
 
 def patch_twin():
@@ -262,7 +263,11 @@ def bench_model(name, a, results, log, save):
         EMBEDDING_DTYPE[0] = torch.float32
         with torch.no_grad():
             ref = model.float()(x.to(dev), t, ids, lengths).cpu()
+            sdpa_attend, twin.attend = twin.attend, TWIN_ATTEND   # the substitution checked: SDPA against the twin's attend
+            ref_twin = model(x.to(dev), t, ids, lengths).cpu()
+            twin.attend = sdpa_attend
         r["eager_vs_fp32"] = rel_err(y_eager, ref)
+        r["sdpa_vs_twin_attend_fp32"] = rel_err(ref, ref_twin)
         EMBEDDING_DTYPE[0] = dtype
         model = model.to(dtype)
     if dev != "cpu":
@@ -348,6 +353,9 @@ def table(results, peak, header):
         else:
             why = "%s: %s" % (reel.get("status", "not run"), reel.get("reason", "")) if reel else "not run"
             lines.append("%s Reel | %s | | | | |" % (cells, why.replace("|", "/")))
+        if "sdpa_vs_twin_attend_fp32" in r:
+            notes.append("%s: in fp32, the twin with SDPA against the twin with its own attend(): relative error %.2e."
+                         % (r["label"], r["sdpa_vs_twin_attend_fp32"]))
         if "compile_s" in r:
             notes.append("%s: torch.compile's first call (compilation) took %.0f s." % (r["label"], r["compile_s"]))
     return "\n".join(lines + [""] + ["- " + n for n in notes]) + "\n"
