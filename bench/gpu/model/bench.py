@@ -384,7 +384,7 @@ def main():
     ap.add_argument("--lib", help="libreel.so (bench/gpu/run passes it; the Java side reads REEL_LIB_DIR)")
     ap.add_argument("--out", required=True, help="Markdown table to write")
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "gpu-model"), help="model folder and latents")
-    ap.add_argument("--models", default="embedded,wan")
+    ap.add_argument("--models", default="wan,embedded", help="wan first: what the targets are set on, before a time limit can cut the run")
     ap.add_argument("--device", default="cuda", help="cuda (default) or cpu (a check without a GPU)")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
