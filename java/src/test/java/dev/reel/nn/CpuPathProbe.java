@@ -11,7 +11,7 @@ import dev.reel.pipeline.Generator;
 import java.util.List;
 
 /**
- * The CPU path end to end in a JVM of its own, for {@link CpuPathLoadsNoCudaTest}: a
+ * The CPU path end to end in a JVM of its own, for {@link CpuPathLoadsNoCudaClassTest}: a
  * product through {@link Gemm}, a forward of the embedded model and a one-step
  * generation. Prints a last line that says it finished.
  */

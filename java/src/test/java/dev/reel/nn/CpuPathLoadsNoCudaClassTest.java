@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a fresh JVM runs {@link CpuPathProbe} with class loading logged, and no class of
  * {@code org.bytedeco.cuda}, nor Reel's cuBLASLt and stream classes, appears in the log.
  */
-class CpuPathLoadsNoCudaTest {
+class CpuPathLoadsNoCudaClassTest {
     @TempDir
     Path temp;
 
