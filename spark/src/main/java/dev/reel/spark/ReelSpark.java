@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reel.Device;
+import dev.reel.Reel;
 import dev.reel.pipeline.BatchInput;
 import dev.reel.pipeline.BatchRequest;
 import dev.reel.pipeline.BatchResult;
@@ -254,9 +256,9 @@ public final class ReelSpark {
             }
             TaskContext task = TaskContext.get();
             String gpu = assignedGpu(task);
-            // The GPU Spark assigned is recorded; Reel's model forward runs on the CPU in this version.
-            String device = "cpu";
-            Generator generator = ExecutorModel.get(options.model());
+            Device onDevice = executorDevice(gpu);
+            String device = onDevice.isCuda() ? "cuda:" + onDevice.ordinal() : "cpu";
+            Generator generator = ExecutorModel.get(options.model(), onDevice);
             double seconds = generator.model().config().frames() / generator.modelFps();
             Path outPath = new Path(out);
             // A private FileSystem instance: no checksum side files, and closing it touches no other user's.
@@ -279,6 +281,24 @@ public final class ReelSpark {
             }
             return rows.iterator();
         }
+    }
+
+    /**
+     * Where this task's videos are made: the CUDA device of the GPU address Spark assigned (an
+     * ordinal, as Spark's GPU discovery scripts report them); without an assignment, what
+     * {@code reel batch} picks ({@link Reel#defaultDevice()}: {@code REEL_BACKEND}, else CUDA if
+     * present, else the CPU). An assigned address that is no CUDA device of this executor is an
+     * error naming it, not a silent fall back to the CPU.
+     */
+    static Device executorDevice(String gpu) {
+        if (gpu == null) {
+            return Reel.defaultDevice();
+        }
+        if (!gpu.chars().allMatch(Character::isDigit) || gpu.isEmpty() || gpu.length() > 4) {
+            throw new IllegalArgumentException("Spark assigned GPU address '" + gpu
+                    + "': expected a CUDA device ordinal (check the GPU discovery script)");
+        }
+        return Reel.device("cuda:" + gpu);
     }
 
     /** The address of the first GPU Spark gave this task, or null when it schedules none. */

@@ -119,7 +119,8 @@ class ReelSparkTest {
             Video v = VideoReader.read(file);
             assertEquals(8, v.frames(), file.toString());
             assertEquals(1.0, (double) r.getAs("duration_s"), 1e-9);
-            assertEquals("cpu", r.getAs("device"));
+            dev.reel.Device where = dev.reel.Reel.defaultDevice();
+            assertEquals(where.isCuda() ? "cuda:" + where.ordinal() : "cpu", r.getAs("device"));
             assertNull(r.getAs("spark_gpu"), "local mode schedules no GPU");
             assertNull(r.getAs("watermark"));
         }
@@ -188,6 +189,21 @@ class ReelSparkTest {
         assertEquals("not json", rows.get(1).getAs("request"));
         assertTrue(((String) rows.get(2).getAs("error")).contains("unknown field 'colour'"), rows.get(2).toString());
         assertEquals(1, videos(out).size());
+    }
+
+    @Test
+    void aTaskRunsOnItsAssignedGpuOrWhereReelBatchWould() {
+        assertEquals(dev.reel.Reel.defaultDevice(), ReelSpark.executorDevice(null));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> ReelSpark.executorDevice("gpu-0"));
+        assertTrue(bad.getMessage().contains("'gpu-0'"), bad.getMessage());
+        if (dev.reel.Reel.cudaDevices().isEmpty()) {
+            dev.reel.ReelException none = assertThrows(dev.reel.ReelException.class,
+                    () -> ReelSpark.executorDevice("0"));
+            assertTrue(none.getMessage().contains("cuda:0"), none.getMessage());
+        } else {
+            assertEquals(0, ReelSpark.executorDevice("0").ordinal());
+        }
     }
 
     @Test
