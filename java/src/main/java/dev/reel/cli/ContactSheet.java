@@ -25,8 +25,8 @@ final class ContactSheet {
     private ContactSheet() {}
 
     /**
-     * Writes the middle frame of each video, scaled to {@code tile} pixels on its long
-     * side, in a near-square grid; {@code mark} gets the finished picture (one frame)
+     * Writes the middle frame of each video, enlarged by the least whole factor that
+     * makes its long side at least {@code tile} pixels, in a near-square grid; {@code mark} gets the finished picture (one frame)
      * and returns what is written, so that the sheet can carry a watermark too.
      */
     static void write(List<Video> videos, List<Long> seeds, int tile, UnaryOperator<Video> mark, Path file)
@@ -35,7 +35,8 @@ final class ContactSheet {
         int cols = (int) Math.ceil(Math.sqrt(n));
         int rows = (n + cols - 1) / cols;
         Video first = videos.get(0);
-        int scale = Math.max(1, tile / Math.max(first.width(), first.height()));
+        int longSide = Math.max(first.width(), first.height());
+        int scale = Math.max(1, (tile + longSide - 1) / longSide);
         int w = first.width() * scale, h = first.height() * scale;
         int pad = 8;
         BufferedImage img = new BufferedImage(cols * (w + pad) + pad, rows * (h + CELL_LABEL + pad) + pad,

@@ -80,7 +80,8 @@ class BatchCommandTest {
         assertTrue(failed.get(0).error().contains("fast"), failed.get(0).error());
         for (BatchResult row : rows) {
             if (row.done()) {
-                assertEquals(8, VideoReader.read(out.resolve(row.path())).frames(), row.path());
+                assertEquals(GenerateCommandTest.EMBEDDED_FRAMES, VideoReader.read(out.resolve(row.path())).frames(),
+                        row.path());
             }
         }
     }

@@ -19,6 +19,15 @@ import picocli.CommandLine;
 
 /** {@code reel generate} end to end: the files it writes, and one clear line and exit code for every mistake. */
 class GenerateCommandTest {
+    /** The embedded model's frame count, which every default video has. */
+    static final int EMBEDDED_FRAMES;
+
+    static {
+        try (dev.reel.model.ModelFolder m = dev.reel.model.ModelFolder.embedded()) {
+            EMBEDDED_FRAMES = m.config().frames();
+        }
+    }
+
     @TempDir
     Path temp;
 
@@ -45,7 +54,7 @@ class GenerateCommandTest {
         assertEquals(0, info.width() % 2);
         assertEquals(0, info.height() % 2);
         assertTrue(info.width() >= 256 && info.height() >= 256, info.toString());
-        assertEquals(8, info.frames());
+        assertEquals(EMBEDDED_FRAMES, info.frames());
         assertTrue(info.indexAtFront(), "moov must come before mdat (+faststart)");
         assertTrue(r.err().contains("reel generate --prompt 'a red circle moving right' --steps 8 --seed 42"), r.err());
         assertNoTemporaryFiles();
@@ -59,7 +68,7 @@ class GenerateCommandTest {
                     "--out", file.toString());
             assertEquals(0, r.code(), name + ": " + r.err());
             Video v = VideoReader.read(file);
-            assertEquals(8, v.frames(), name);
+            assertEquals(EMBEDDED_FRAMES, v.frames(), name);
             assertEquals(64, v.width(), name);
             assertEquals(64, v.height(), name);
         }

@@ -71,10 +71,12 @@ class BatchRunnerTest {
         assertFalse(s.stopped());
         List<Path> files = videos(out);
         assertEquals(8, files.size(), files.toString());
+        int frames = generator.model().config().frames();
+        double seconds = (double) frames / Generator.DEFAULT_FPS;
         for (Path f : files) {
             Video v = VideoReader.read(f);
-            assertEquals(1.0, v.seconds(), 1e-9, f.toString()); // 8 frames at 8 fps, or 16 at 16
-            assertTrue(v.frames() == 8 || v.frames() == 16, f + ": " + v.frames() + " frames");
+            assertEquals(seconds, v.seconds(), 1e-9, f.toString()); // the model's frames at 8 fps, or twice as many at 16
+            assertTrue(v.frames() == frames || v.frames() == 2 * frames, f + ": " + v.frames() + " frames");
         }
         assertEquals(64, VideoReader.read(files.stream().filter(f -> f.toString().endsWith(".gif")).findFirst()
                 .orElseThrow()).width());
@@ -86,7 +88,7 @@ class BatchRunnerTest {
         for (BatchResult r : rows.subList(0, 8)) {
             assertEquals(BatchResult.Status.OK, r.status(), r.toString());
             assertTrue(Files.exists(out.resolve(r.path())), r.path());
-            assertEquals(1.0, r.durationSeconds(), 1e-9, "8 frames at 8 fps");
+            assertEquals(seconds, r.durationSeconds(), 1e-9, "the model's frames at 8 fps");
             assertTrue(r.elapsedSeconds() > 0);
             assertNull(r.watermark());
             assertNull(r.error());
