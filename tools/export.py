@@ -1,7 +1,9 @@
 """Exports the EMA weights of a training checkpoint as a model folder, and the sampling
 trajectory fixture that the Java runtime checks the embedded model against.
 
-  /usr/bin/python3 tools/export.py   # checkpoint -> java/src/main/resources/dev/reel/model/embedded"""
+  /usr/bin/python3 tools/export.py   # checkpoint -> java/src/main/resources/dev/reel/model/embedded
+  /usr/bin/python3 tools/export.py --folder DIR   # a model folder (a latent model: its autoencoder too),
+                                                  # as train.py --export writes it in float32"""
 import argparse
 import os
 import sys
@@ -59,28 +61,49 @@ def forward_seconds(model, repeats=10):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", default=os.path.join(HERE, "checkpoints", "reel-shapes.pt"))
+    ap.add_argument("--folder", help="export this model folder instead of a checkpoint's EMA")
     ap.add_argument("--out", default=EMBEDDED)
     ap.add_argument("--steps", type=int)
     ap.add_argument("--guidance", type=float)
     args = ap.parse_args()
     torch.set_num_threads(2)
-    ck = torch.load(args.checkpoint)
-    cfg = Config.from_json(ck["config"])
+    ae = None
+    if args.folder:
+        model, _, cfgj = modelfolder.read(args.folder)
+        ae = modelfolder.read_autoencoder(args.folder)
+        ck = dict(samples=cfgj.get("trained_samples", 0), step=cfgj.get("trained_steps", 0))
+        cfg = model.cfg
+    else:
+        ck = torch.load(args.checkpoint)
+        cfg = Config.from_json(ck["config"])
+        model = ReelDiT(cfg)
+        model.load_state_dict(ck["ema"])
+        model.eval()
     if args.steps:
         cfg.steps = args.steps
     if args.guidance:
         cfg.guidance = args.guidance
-    model = ReelDiT(cfg)
-    model.load_state_dict(ck["ema"])
-    model.eval()
     vocab = Vocabulary.load()
+    if os.path.exists(os.path.join(args.out, "config.json")):
+        os.remove(os.path.join(args.out, "config.json"))  # the folder's old autoencoder block must not survive
+    for stale in ("autoencoder.safetensors",):
+        if ae is None and os.path.exists(os.path.join(args.out, stale)):
+            os.remove(os.path.join(args.out, stale))
+    if ae is not None:
+        modelfolder.write_autoencoder(args.out, ae)
     modelfolder.write(args.out, model, {"trained_samples": ck["samples"], "trained_steps": ck["step"]})
     back, _, _ = modelfolder.read(args.out)
+    if ae is not None:
+        back_ae = modelfolder.read_autoencoder(args.out)
+        for k, v in ae.state_dict().items():
+            assert torch.equal(back_ae.state_dict()[k], v), k
     for k, v in model.state_dict().items():
         assert torch.equal(back.state_dict()[k], v), k
     os.makedirs(FIXTURES, exist_ok=True)
     trajectory_fixture(back, vocab, os.path.join(FIXTURES, "embedded-trajectory.safetensors"))
     size = os.path.getsize(os.path.join(args.out, "model.safetensors"))
+    if ae is not None:
+        size += os.path.getsize(os.path.join(args.out, modelfolder.AE_FILE))
     print("exported step %d (%d samples) to %s: %.1f MB of weights" % (ck["step"], ck["samples"], args.out, size / 1e6))
     print("forward, cond + uncond batch: %.3f s" % forward_seconds(back))
 
