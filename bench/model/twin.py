@@ -6,7 +6,9 @@ Reel's JMH ModelBenchmark on the same model folder, inputs and thread count:
 Prints one JSON line: the median seconds of one conditional + unconditional forward (batch 2)
 and of a whole flow-Euler denoising loop of --steps steps (prompt encoding included), and the
 median share of the forward spent in torch's matrix products (nn.Linear), measured with the
-autograd profiler. --loops 0 skips the loop (loop_s is then null), for models whose loop is too long."""
+autograd profiler. --loops 0 skips the loop (loop_s is then null), for models whose loop is too long.
+For a latent model (a folder with an autoencoder) it also times the decode of the loop's result
+(decode_s) and their sum (generation_s: the twin's time for what generate() does, file aside)."""
 import argparse
 import json
 import os
@@ -35,6 +37,7 @@ def main():
     torch.set_num_threads(a.threads)
     model, vocab, _ = modelfolder.read(a.model)
     model.eval()
+    ae = modelfolder.read_autoencoder(a.model)
     cfg = model.cfg
     x = torch.randn(2, cfg.channels, cfg.frames, cfg.height, cfg.width)
     t = torch.tensor([0.5, 0.5])
@@ -54,14 +57,22 @@ def main():
             model(x, t, ids, lengths)
     total = sum(e.self_cpu_time_total for e in prof.key_averages())
     gemm = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in ("aten::addmm", "aten::mm", "aten::bmm", "aten::matmul"))
-    loops = []
+    loops, decodes = [], []
     for _ in range(max(0, a.loops)):
         start = time.perf_counter()
-        generate(model, vocab, [PROMPT], [42], steps=a.steps)
+        with torch.no_grad():
+            latent = generate(model, vocab, [PROMPT], [42], steps=a.steps)
         loops.append(time.perf_counter() - start)
+        if ae is not None:
+            start = time.perf_counter()
+            ae.decode_video(latent)
+            decodes.append(time.perf_counter() - start)
+    loop_s = statistics.median(loops) if loops else None
+    decode_s = statistics.median(decodes) if decodes else None
     print(json.dumps({"system": "twin (PyTorch %s)" % torch.__version__, "model": os.path.abspath(a.model),
                       "threads": a.threads, "tokens": cfg.tokens, "hidden": cfg.hidden, "depth": cfg.depth,
-                      "forward_s": statistics.median(times), "loop_s": statistics.median(loops) if loops else None, "steps": a.steps,
+                      "forward_s": statistics.median(times), "loop_s": loop_s, "steps": a.steps, "decode_s": decode_s,
+                      "generation_s": loop_s + decode_s if decode_s is not None else loop_s,
                       "gemm_share": gemm / total if total else None}))
 
 
