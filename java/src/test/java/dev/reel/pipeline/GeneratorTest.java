@@ -182,16 +182,17 @@ class GeneratorTest {
                 .write(source, file);
 
         Video kept = generator.generate(quick("a red circle moving right").init(file, 0).build()).get(0).video();
+        GenerationRequest t2v = quick("a red circle moving right").seed(5).build();
+        Video fromNoise = generator.generate(t2v).get(0).video();
         if (generator.model().hasAutoencoder()) {
-            // the input through the autoencoder and back: its reconstruction error, nothing else
-            assertTrue(psnr(source.rgb(), kept.rgb()) >= 36, "strength 0 must return the input: PSNR "
-                    + psnr(source.rgb(), kept.rgb()));
+            // the input through the autoencoder and back: its reconstruction error (35.7 dB measured on
+            // this generated clip, 44 dB on rendered ones), far closer than another video
+            double kept0 = psnr(source.rgb(), kept.rgb()), other = psnr(source.rgb(), fromNoise.rgb());
+            assertTrue(kept0 >= 32 && kept0 >= other + 10, "strength 0 must return the input: PSNR " + kept0
+                    + " dB, another video's " + other + " dB");
         } else {
             assertArrayEquals(source.rgb(), kept.rgb(), "strength 0 must return the input");
         }
-
-        GenerationRequest t2v = quick("a red circle moving right").seed(5).build();
-        Video fromNoise = generator.generate(t2v).get(0).video();
         Video ignored = generator.generate(t2v.toBuilder().init(file, 1).build()).get(0).video();
         assertArrayEquals(fromNoise.rgb(), ignored.rgb(), "strength 1 must ignore the input");
 
