@@ -13,12 +13,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reel import frames_io
 
 
-def strip(frames, every=1, gap=4, colour=(255, 255, 255)):
-    """frames [T, H, W, 3] uint8 -> one picture [H, n*W + (n-1)*gap, 3] of frames 0, every, 2*every, ..."""
+def strip(frames, every=1, gap=4, colour=(1.0, 1.0, 1.0)):
+    """frames [T, H, W, 3] in [0, 1] -> one picture [H, n*W + (n-1)*gap, 3] of frames 0, every, 2*every, ..."""
     pick = frames[::every]
     n, h, w, _ = pick.shape
-    out = np.empty((h, n * w + (n - 1) * gap, 3), np.uint8)
-    out[:] = np.array(colour, np.uint8)
+    out = np.empty((h, n * w + (n - 1) * gap, 3), np.float64)
+    out[:] = np.array(colour, np.float64)
     for i, f in enumerate(pick):
         out[:, i * (w + gap):i * (w + gap) + w] = f
     return out
@@ -32,8 +32,6 @@ def main():
     ap.add_argument("--gap", type=int, default=4)
     args = ap.parse_args()
     frames = frames_io.read_frames(args.video)
-    if frames.dtype != np.uint8:
-        frames = np.clip(np.rint(frames * 255), 0, 255).astype(np.uint8)
     frames_io.write_png(args.out, strip(frames, args.every, args.gap))
     print("%s: %d of %d frames" % (args.out, len(frames[::args.every]), len(frames)))
 
