@@ -3,9 +3,7 @@ package dev.reel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -15,13 +13,7 @@ class CudaTest {
 
     @BeforeEach
     void needDevice() {
-        List<Device> devices = Reel.cudaDevices();
-        if (devices.isEmpty()) {
-            String reason = "no CUDA device: " + Reel.cudaUnavailableReason();
-            System.out.println("SKIPPED CudaTest: " + reason);
-            Assumptions.abort(reason);
-        }
-        gpu = devices.get(0);
+        gpu = CudaDevices.firstOrSkip(CudaTest.class);
     }
 
     @Test

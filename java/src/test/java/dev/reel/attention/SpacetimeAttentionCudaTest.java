@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reel.Backend;
+import dev.reel.CudaDevices;
 import dev.reel.DType;
 import dev.reel.Device;
 import dev.reel.Reel;
@@ -16,7 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,13 +37,7 @@ class SpacetimeAttentionCudaTest {
 
     @BeforeAll
     static void open() {
-        List<Device> devices = Reel.cudaDevices();
-        if (devices.isEmpty()) {
-            String reason = "no CUDA device: " + Reel.cudaUnavailableReason();
-            System.out.println("SKIPPED SpacetimeAttentionCudaTest: " + reason);
-            Assumptions.abort(reason);
-        }
-        gpu = Reel.open(devices.get(0));
+        gpu = Reel.open(CudaDevices.firstOrSkip(SpacetimeAttentionCudaTest.class));
         cpu = Reel.open(Backend.CPU);
         System.out.println("SpacetimeAttentionCudaTest: random seed " + SEED);
     }

@@ -3,16 +3,14 @@ package dev.reel.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reel.CudaDevices;
 import dev.reel.DType;
 import dev.reel.Device;
-import dev.reel.Reel;
 import dev.reel.Shape;
 import dev.reel.Tensor;
 import dev.reel.model.ForwardFixtures.Array;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,13 +26,7 @@ class VideoDecoderCudaTest {
 
     @BeforeEach
     void needDevice() {
-        List<Device> devices = Reel.cudaDevices();
-        if (devices.isEmpty()) {
-            String reason = "no CUDA device: " + Reel.cudaUnavailableReason();
-            System.out.println("SKIPPED VideoDecoderCudaTest: " + reason);
-            Assumptions.abort(reason);
-        }
-        gpu = devices.get(0);
+        gpu = CudaDevices.firstOrSkip(VideoDecoderCudaTest.class);
     }
 
     @Test

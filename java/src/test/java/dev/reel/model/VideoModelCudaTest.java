@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reel.CudaDevices;
 import dev.reel.DType;
 import dev.reel.Device;
-import dev.reel.Reel;
 import dev.reel.ReelException;
 import dev.reel.Shape;
 import dev.reel.Tensor;
@@ -19,7 +19,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,13 +43,7 @@ class VideoModelCudaTest {
 
     @BeforeEach
     void needDevice() {
-        List<Device> devices = Reel.cudaDevices();
-        if (devices.isEmpty()) {
-            String reason = "no CUDA device: " + Reel.cudaUnavailableReason();
-            System.out.println("SKIPPED VideoModelCudaTest: " + reason);
-            Assumptions.abort(reason);
-        }
-        gpu = devices.get(0);
+        gpu = CudaDevices.firstOrSkip(VideoModelCudaTest.class);
     }
 
     @ParameterizedTest

@@ -3,14 +3,12 @@ package dev.reel.nn;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reel.CudaDevices;
 import dev.reel.DType;
 import dev.reel.Device;
-import dev.reel.Reel;
 import dev.reel.Shape;
 import dev.reel.Tensor;
-import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,13 +23,7 @@ class CudaGemmCudaTest {
 
     @BeforeEach
     void needDevice() {
-        List<Device> devices = Reel.cudaDevices();
-        if (devices.isEmpty()) {
-            String reason = "no CUDA device: " + Reel.cudaUnavailableReason();
-            System.out.println("SKIPPED CudaGemmCudaTest: " + reason);
-            Assumptions.abort(reason);
-        }
-        gpu = devices.get(0);
+        gpu = CudaDevices.firstOrSkip(CudaGemmCudaTest.class);
     }
 
     @Test

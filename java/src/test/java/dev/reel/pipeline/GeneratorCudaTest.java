@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.reel.CudaDevices;
 import dev.reel.DType;
 import dev.reel.Device;
-import dev.reel.Reel;
 import dev.reel.Shape;
 import dev.reel.Tensor;
 import dev.reel.model.VideoModel;
@@ -14,8 +14,6 @@ import dev.reel.sampling.NoiseSchedule;
 import dev.reel.sampling.PredictionType;
 import dev.reel.sampling.Sampler;
 import dev.reel.sampling.SamplerKind;
-import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,13 +26,7 @@ class GeneratorCudaTest {
 
     @BeforeEach
     void needDevice() {
-        List<Device> devices = Reel.cudaDevices();
-        if (devices.isEmpty()) {
-            String reason = "no CUDA device: " + Reel.cudaUnavailableReason();
-            System.out.println("SKIPPED GeneratorCudaTest: " + reason);
-            Assumptions.abort(reason);
-        }
-        gpu = devices.get(0);
+        gpu = CudaDevices.firstOrSkip(GeneratorCudaTest.class);
     }
 
     @Test

@@ -2,15 +2,13 @@ package dev.reel.sampling;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.reel.CudaDevices;
 import dev.reel.DType;
 import dev.reel.Device;
-import dev.reel.Reel;
 import dev.reel.Scope;
 import dev.reel.Shape;
 import dev.reel.Tensor;
-import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,13 +22,7 @@ class SamplerCudaTest {
 
     @BeforeEach
     void needDevice() {
-        List<Device> devices = Reel.cudaDevices();
-        if (devices.isEmpty()) {
-            String reason = "no CUDA device: " + Reel.cudaUnavailableReason();
-            System.out.println("SKIPPED SamplerCudaTest: " + reason);
-            Assumptions.abort(reason);
-        }
-        gpu = devices.get(0);
+        gpu = CudaDevices.firstOrSkip(SamplerCudaTest.class);
     }
 
     private static short[] run(Device device, SamplerKind kind, int n) {
