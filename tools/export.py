@@ -84,11 +84,10 @@ def main():
     if args.guidance:
         cfg.guidance = args.guidance
     vocab = Vocabulary.load()
-    if os.path.exists(os.path.join(args.out, "config.json")):
-        os.remove(os.path.join(args.out, "config.json"))  # the folder's old autoencoder block must not survive
-    for stale in ("autoencoder.safetensors",):
-        if ae is None and os.path.exists(os.path.join(args.out, stale)):
-            os.remove(os.path.join(args.out, stale))
+    # modelfolder.write keeps a folder's autoencoder block: start from none, so a pixel model drops an old one
+    for name in ("config.json",) + (() if ae is not None else (modelfolder.AE_FILE,)):
+        if os.path.exists(os.path.join(args.out, name)):
+            os.remove(os.path.join(args.out, name))
     if ae is not None:
         modelfolder.write_autoencoder(args.out, ae)
     modelfolder.write(args.out, model, {"trained_samples": ck["samples"], "trained_steps": ck["step"]})
