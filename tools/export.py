@@ -30,14 +30,18 @@ def trajectory_fixture(model, vocab, path):
     """The initial noise and the latent after each of a few flow Euler steps, for one prompt and seed."""
     trace = []
     p = TRAJECTORY
-    generate(model, vocab, [p["prompt"]], [p["seed"]], p["steps"], p["guidance"], trace=trace)
+    generate(model, vocab, [p["prompt"]], [p["seed"]], p["steps"], p["guidance"], trace=trace)  # the model's interval
     tensors = {"noise": initial_noise(model.cfg, p["seed"]).numpy()}
     for i, x in enumerate(trace):
         tensors["step%d" % (i + 1)] = x[0].numpy()
     ids, n = vocab.encode(p["prompt"])
     tensors["prompt_ids"] = np.array(ids, np.int64)
+    lo, hi = model.cfg.guidance_interval
     meta = dict(p, sampler="flow_euler", shift=model.cfg.shift, negative_prompt="",
-                note="x_{i+1} = x_i + (t_{i+1} - t_i) * (v_u + guidance * (v_c - v_u)), t_i = 1 - i/steps")
+                guidance_interval="%r,%r" % (lo, hi),
+                note="x_{i+1} = x_i + (t_{i+1} - t_i) * v_i, t_i = s(1 - i/steps), s(u) = shift u / (1 + (shift - 1) u); "
+                     "v_i = v_u + guidance * (v_c - v_u) where guidance_interval holds t_i, else v_c (a forward of "
+                     "the conditional row alone)")
     safetensors.write(path, tensors, meta)
 
 
@@ -65,6 +69,7 @@ def main():
     ap.add_argument("--out", default=EMBEDDED)
     ap.add_argument("--steps", type=int)
     ap.add_argument("--guidance", type=float)
+    ap.add_argument("--guidance-interval", help="FROM,TO: the default flow times t at which guidance applies")
     args = ap.parse_args()
     torch.set_num_threads(2)
     ae = None
@@ -83,6 +88,10 @@ def main():
         cfg.steps = args.steps
     if args.guidance:
         cfg.guidance = args.guidance
+    if args.guidance_interval:
+        lo, hi = (float(v) for v in args.guidance_interval.split(","))
+        assert 0 <= lo <= hi <= 1, args.guidance_interval
+        cfg.guidance_interval = (lo, hi)
     vocab = Vocabulary.load()
     # modelfolder.write keeps a folder's autoencoder block: start from none, so a pixel model drops an old one
     for name in ("config.json",) + (() if ae is not None else (modelfolder.AE_FILE,)):

@@ -38,14 +38,32 @@ def guided_velocity(model, x, t, ids, lengths, uncond_ids, uncond_lengths, guida
     return velocity(ou + guidance * (oc - ou), x, float(t), model.cfg.prediction)
 
 
+def guided_at(t, guidance, interval=(0.0, 1.0)):
+    """Whether a step at flow time t applies guidance: a scale other than 1 and t within the
+    interval [from, to] (guidance in a limited interval, Kynkaenniemi et al. 2024); elsewhere the
+    conditional output is used alone, and the unconditional forward is not run."""
+    return guidance != 1 and interval[0] <= float(t) <= interval[1]
+
+
+@torch.no_grad()
+def cond_velocity(model, x, t, ids, lengths):
+    """The velocity from the conditional output alone (a forward of the conditional rows only)."""
+    o = model(x, torch.full((x.shape[0],), float(t)), ids, lengths)
+    return velocity(o, x, float(t), model.cfg.prediction)
+
+
 @torch.no_grad()
 def sample_euler(model, noise, ids, lengths, uncond_ids, uncond_lengths, steps, guidance, shift=1.0,
-                 trace=None):
-    """Flow Euler: x <- x + (t_{i+1} - t_i) * v(x, t_i). trace (a list) receives every step's x."""
+                 trace=None, interval=(0.0, 1.0)):
+    """Flow Euler: x <- x + (t_{i+1} - t_i) * v(x, t_i), guided where guided_at says. trace (a
+    list) receives every step's x."""
     ts = timesteps(steps, shift)
     x = noise
     for i in range(steps):
-        v = guided_velocity(model, x, ts[i], ids, lengths, uncond_ids, uncond_lengths, guidance)
+        if guided_at(ts[i], guidance, interval):
+            v = guided_velocity(model, x, ts[i], ids, lengths, uncond_ids, uncond_lengths, guidance)
+        else:
+            v = cond_velocity(model, x, ts[i], ids, lengths)
         x = x + float(ts[i + 1] - ts[i]) * v
         if trace is not None:
             trace.append(x.clone())

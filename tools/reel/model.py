@@ -39,6 +39,7 @@ class Config:
     sampler: str = "flow_euler"
     steps: int = 25
     guidance: float = 4.0
+    guidance_interval: tuple = (0.0, 1.0)   # guidance applies at flow times t in [from, to], else cond alone
     shift: float = 5.0
 
     @property
@@ -64,6 +65,7 @@ class Config:
         d = asdict(self)
         d["patch"] = list(self.patch)
         d["rope_sections"] = list(self.rope_sections)
+        d["guidance_interval"] = list(self.guidance_interval)
         return d
 
     @staticmethod
@@ -71,6 +73,8 @@ class Config:
         d = dict(d)
         d["patch"] = tuple(d["patch"])
         d["rope_sections"] = tuple(d["rope_sections"])
+        if "guidance_interval" in d:
+            d["guidance_interval"] = tuple(float(v) for v in d["guidance_interval"])
         known = set(Config.__dataclass_fields__)
         return Config(**{k: v for k, v in d.items() if k in known})
 

@@ -56,8 +56,10 @@ class EmbeddedTrajectoryTest(unittest.TestCase):
         t, meta = safetensors.read(path)
         self.assertEqual(meta["prompt"], TRAJECTORY["prompt"])
         trace = []
+        interval = tuple(float(v) for v in meta.get("guidance_interval", "0,1").split(","))
+        self.assertEqual(interval, tuple(model.cfg.guidance_interval), "the fixture ran the model's interval")
         generate(model, vocab, [meta["prompt"]], [int(meta["seed"])], int(meta["steps"]),
-                 float(meta["guidance"]), trace=trace)
+                 float(meta["guidance"]), trace=trace, interval=interval)
         from reel.generate import initial_noise
         np.testing.assert_array_equal(initial_noise(model.cfg, int(meta["seed"])).numpy(), t["noise"])
         for i, x in enumerate(trace):

@@ -67,6 +67,11 @@ final class Generate implements Callable<Integer> {
     @Option(names = "--guidance", description = "Classifier-free guidance scale (default: the model's).")
     Double guidance;
 
+    @Option(names = "--guidance-interval", paramLabel = "FROM,TO",
+            description = "Apply guidance only at noise levels t in [FROM, TO], 0 <= FROM <= TO <= 1; 0,1: every step "
+                    + "(default: the model's).")
+    String guidanceInterval;
+
     @Option(names = "--variations", description = "Videos per prompt, with seeds seed, seed+1, ... "
             + "(files named by seed, plus a contact sheet).")
     int variations = 1;
@@ -221,6 +226,19 @@ final class Generate implements Callable<Integer> {
         }
         if (guidance != null) {
             b.guidance(guidance);
+        }
+        if (guidanceInterval != null) {
+            String[] ft = guidanceInterval.split(",");
+            try {
+                if (ft.length != 2) {
+                    throw new NumberFormatException();
+                }
+                b.guidanceInterval(Double.parseDouble(ft[0].trim()), Double.parseDouble(ft[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new Cli.UsageError("--guidance-interval must be FROM,TO, e.g. 0.9,1, got '" + guidanceInterval + "'");
+            } catch (IllegalArgumentException e) {
+                throw new Cli.UsageError("--guidance-interval " + guidanceInterval + ": " + e.getMessage());
+            }
         }
         if (strength != null && init == null) {
             throw new Cli.UsageError("--strength needs --init");

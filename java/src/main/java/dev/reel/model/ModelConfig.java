@@ -79,6 +79,7 @@ public final class ModelConfig {
     private final int hidden, depth, heads, mlpRatio, textLayers, textHeads, vocabSize, maxTokens, timestepDim;
     private final Attention attention;
     private final double ropeTheta, timestepScale, guidance, shift;
+    private final double[] guidanceInterval;
     private final int[] ropeSections;
     private final Prediction prediction;
     private final String sampler;
@@ -123,6 +124,11 @@ public final class ModelConfig {
         }
         steps = c.integer("steps", 1, 10_000);
         guidance = c.number("guidance", 0, 100);
+        guidanceInterval = c.has("guidance_interval") ? c.numbers("guidance_interval", 2, 0, 1) : new double[] {0, 1};
+        if (guidanceInterval[0] > guidanceInterval[1]) {
+            throw c.error("guidance_interval", "[" + guidanceInterval[0] + ", " + guidanceInterval[1]
+                    + "] must be [from, to] with from <= to");
+        }
         shift = c.number("shift", 0, 1000);
 
         if (timestepScale <= 0) {
@@ -517,6 +523,15 @@ public final class ModelConfig {
     /** The default classifier-free guidance scale. */
     public double guidance() {
         return guidance;
+    }
+
+    /**
+     * The default noise levels {@code [from, to]} (the flow time t) at which the guidance
+     * scale applies; elsewhere the conditional output is used alone. {@code [0, 1]}
+     * (every step) when config.json has no {@code guidance_interval}.
+     */
+    public double[] guidanceInterval() {
+        return guidanceInterval.clone();
     }
 
     /** The default timestep shift of the flow schedule. */

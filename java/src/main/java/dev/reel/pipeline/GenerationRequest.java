@@ -19,7 +19,8 @@ import java.util.Objects;
  *   seeds {@code seed, seed + 1, …} (a seed sweep for A/B testing);</li>
  *   <li>negative prompt — the unconditional row of classifier-free guidance
  *   (default: the empty prompt);</li>
- *   <li>steps, sampler, guidance — the model's defaults unless set;</li>
+ *   <li>steps, sampler, guidance and the guidance interval (the noise levels t at
+ *   which guidance applies) — the model's defaults unless set;</li>
  *   <li>init and strength — video-to-video / image-to-video: the input (a video
  *   or still image, resized to the model's size) is noised to {@code strength}
  *   (0 returns it, 1 ignores it) and denoised towards the prompt;</li>
@@ -39,6 +40,7 @@ public final class GenerationRequest {
     private final Integer steps;
     private final SamplerKind sampler;
     private final Double guidance;
+    private final double[] guidanceInterval;   // null: the model's
     private final long seed;
     private final int variations;
     private final int maxBatch;
@@ -54,6 +56,7 @@ public final class GenerationRequest {
         this.steps = b.steps;
         this.sampler = b.sampler;
         this.guidance = b.guidance;
+        this.guidanceInterval = b.guidanceInterval == null ? null : b.guidanceInterval.clone();
         this.seed = b.seed;
         this.variations = b.variations;
         this.maxBatch = b.maxBatch;
@@ -94,6 +97,11 @@ public final class GenerationRequest {
     /** The guidance scale, or null for the model's default. */
     public Double guidance() {
         return guidance;
+    }
+
+    /** The noise levels {@code [from, to]} at which guidance applies, or null for the model's default. */
+    public double[] guidanceInterval() {
+        return guidanceInterval == null ? null : guidanceInterval.clone();
     }
 
     public long seed() {
@@ -156,6 +164,11 @@ public final class GenerationRequest {
         return guidance != null ? guidance : config.guidance();
     }
 
+    /** The guidance interval this request runs with on a model of {@code config}: its own, else the model's. */
+    public double[] guidanceIntervalFor(ModelConfig config) {
+        return guidanceInterval != null ? guidanceInterval.clone() : config.guidanceInterval();
+    }
+
     /** Videos this request makes: prompts × variations. */
     public int videoCount() {
         return prompts.size() * variations;
@@ -174,6 +187,7 @@ public final class GenerationRequest {
     public boolean sharesSamplingWith(GenerationRequest other) {
         return other != null && negativePrompt.equals(other.negativePrompt) && Objects.equals(steps, other.steps)
                 && sampler == other.sampler && Objects.equals(guidance, other.guidance)
+                && java.util.Arrays.equals(guidanceInterval, other.guidanceInterval)
                 && Objects.equals(init, other.init) && strength == other.strength;
     }
 
@@ -184,6 +198,7 @@ public final class GenerationRequest {
         b.steps = steps;
         b.sampler = sampler;
         b.guidance = guidance;
+        b.guidanceInterval = guidanceInterval;
         b.seed = seed;
         b.variations = variations;
         b.maxBatch = maxBatch;
@@ -213,6 +228,10 @@ public final class GenerationRequest {
         }
         if (guidance != null) {
             s.append(" --guidance ").append(number(guidance));
+        }
+        if (guidanceInterval != null) {
+            s.append(" --guidance-interval ").append(number(guidanceInterval[0])).append(',')
+                    .append(number(guidanceInterval[1]));
         }
         s.append(" --seed ").append(seed);
         if (variations != 1) {
@@ -253,14 +272,15 @@ public final class GenerationRequest {
         GenerationRequest r = (GenerationRequest) o;
         return seed == r.seed && variations == r.variations && maxBatch == r.maxBatch && strength == r.strength
                 && prompts.equals(r.prompts) && negativePrompt.equals(r.negativePrompt) && Objects.equals(steps, r.steps)
-                && sampler == r.sampler && Objects.equals(guidance, r.guidance) && Objects.equals(init, r.init)
+                && sampler == r.sampler && Objects.equals(guidance, r.guidance)
+                && java.util.Arrays.equals(guidanceInterval, r.guidanceInterval) && Objects.equals(init, r.init)
                 && Objects.equals(width, r.width) && Objects.equals(height, r.height) && Objects.equals(fps, r.fps);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(prompts, negativePrompt, steps, sampler, guidance, seed, variations, maxBatch, init, strength,
-                width, height, fps);
+        return 31 * Objects.hash(prompts, negativePrompt, steps, sampler, guidance, seed, variations, maxBatch, init,
+                strength, width, height, fps) + java.util.Arrays.hashCode(guidanceInterval);
     }
 
     /** Options of a request; {@link #build} checks them. */
@@ -270,6 +290,7 @@ public final class GenerationRequest {
         private Integer steps;
         private SamplerKind sampler;
         private Double guidance;
+        private double[] guidanceInterval;
         private long seed = DEFAULT_SEED;
         private int variations = 1;
         private int maxBatch = DEFAULT_MAX_BATCH;
@@ -328,6 +349,20 @@ public final class GenerationRequest {
                 throw new IllegalArgumentException("guidance must be in [0, 100], got " + value);
             }
             guidance = value;
+            return this;
+        }
+
+        /**
+         * Applies the guidance scale only at noise levels t in {@code [from, to]}
+         * ({@code 0 <= from <= to <= 1}); elsewhere the conditional output is used
+         * alone and the unconditional forward is skipped. {@code (0, 1)}: every step.
+         */
+        public Builder guidanceInterval(double from, double to) {
+            if (!(from >= 0 && from <= to && to <= 1)) {
+                throw new IllegalArgumentException("guidance interval must satisfy 0 <= from <= to <= 1, got ["
+                        + from + ", " + to + "]");
+            }
+            guidanceInterval = new double[] {from, to};
             return this;
         }
 

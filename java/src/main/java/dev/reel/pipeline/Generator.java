@@ -229,6 +229,9 @@ public final class Generator implements AutoCloseable {
         List<Tensor> views = new ArrayList<>(3 * count);
         Device device = model.device();
         try (PromptContext context = model.encodePrompts(rowPrompts);
+             // steps outside the guidance interval run the conditional rows alone
+             PromptContext condContext = plan.guided && plan.unguidedSteps
+                     ? model.encodePrompts(rowPrompts.subList(0, count)) : null;
              Tensor x = Tensor.allocate(device, DType.F32, Shape.of(rows * n));
              Tensor y = Tensor.allocate(device, DType.F32, Shape.of(rows * n));
              Tensor init = clean == null ? null : Tensor.allocate(device, DType.F32, Shape.of(n))) {
@@ -236,6 +239,7 @@ public final class Generator implements AutoCloseable {
                 init.copyFrom(clean);
             }
             float[] t = new float[rows];
+            float[] tCond = new float[count];
             for (int i = 0; i < count; i++) {
                 Sampler sampler = plan.sampler(slots.get(i).seed());
                 samplers.add(sampler);
@@ -255,6 +259,8 @@ public final class Generator implements AutoCloseable {
                 cond[i] = view(y, i * n, n, views);
                 uncond[i] = plan.guided ? view(y, (count + i) * n, n, views) : null;
             }
+            Tensor xCond = condContext == null ? null : view(x, 0, count * n, views);
+            Tensor yCond = condContext == null ? null : view(y, 0, count * n, views);
             Sampler lead = samplers.get(0);
             while (!lead.isDone()) {
                 if (cancelled.getAsBoolean()) {
@@ -262,20 +268,26 @@ public final class Generator implements AutoCloseable {
                             + plan.totalEvaluations + " model evaluations");
                 }
                 float tv = (float) lead.timestep();
+                boolean guidedNow = lead.guidedNow();
                 java.util.Arrays.fill(t, tv);
-                if (plan.guided) {
+                java.util.Arrays.fill(tCond, tv);
+                if (guidedNow) {
                     // the unconditional rows see the same latents
                     ReelException.check(ReelNative.reel_memcpy(x.address() + 4 * count * n, x.address(), 4 * count * n,
                             device.isCuda() ? ReelNative.REEL_COPY_DEVICE_TO_DEVICE : ReelNative.REEL_COPY_HOST_TO_HOST,
                             device.ordinal(), model.stream()));
                 }
-                model.forward(context, x, t, y);
+                if (guidedNow || condContext == null) {
+                    model.forward(context, x, t, y);
+                } else {
+                    model.forward(condContext, xCond, tCond, yCond);
+                }
                 if (device.isCuda()) {
                     // the samplers' steps run on the default stream: the forward must be done, whatever stream it used
                     model.synchronize();
                 }
                 for (int i = 0; i < count; i++) {
-                    samplers.get(i).step(latents[i], cond[i], uncond[i]);
+                    samplers.get(i).step(latents[i], cond[i], guidedNow ? uncond[i] : null);
                 }
                 if (device.isCuda()) {
                     // and the next forward, on the model's stream, reads what the steps wrote
@@ -344,7 +356,11 @@ public final class Generator implements AutoCloseable {
         final SamplerKind kind;
         final int steps;
         final double guidance;
+        final double[] guidanceInterval;
+        /** Some evaluation applies guidance (the batch holds unconditional rows). */
         final boolean guided;
+        /** Some evaluation takes the conditional output alone (a forward of the conditional rows). */
+        final boolean unguidedSteps;
         final double strength;
         final NoiseSchedule schedule;
         final PredictionType prediction;
@@ -355,7 +371,7 @@ public final class Generator implements AutoCloseable {
             kind = r.samplerFor(c);
             steps = r.stepsFor(c);
             guidance = r.guidanceFor(c);
-            guided = guidance != 1;
+            guidanceInterval = r.guidanceIntervalFor(c);
             strength = r.init() == null ? 1 : r.strength();
             schedule = NoiseSchedule.flow(c.shift());
             prediction = c.prediction().type();
@@ -363,13 +379,15 @@ public final class Generator implements AutoCloseable {
             int perVideo;
             try (Sampler probe = sampler(0)) {
                 perVideo = probe.modelEvaluations();
+                guided = probe.evaluations().stream().anyMatch(Sampler.Evaluation::guided);
+                unguidedSteps = probe.evaluations().stream().anyMatch(e -> !e.guided());
             }
             totalEvaluations = perVideo * batches;
         }
 
         Sampler sampler(long seed) {
             return Sampler.builder(kind).schedule(schedule).steps(steps).prediction(prediction).guidance(guidance)
-                    .strength(strength).seed(seed).build();
+                    .guidanceInterval(guidanceInterval[0], guidanceInterval[1]).strength(strength).seed(seed).build();
         }
     }
 }

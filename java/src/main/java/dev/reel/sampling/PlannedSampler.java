@@ -23,7 +23,8 @@ final class PlannedSampler implements Sampler {
     private boolean closed;
 
     PlannedSampler(SamplerKind kind, NoiseSchedule schedule, int steps, int firstStep, PredictionType prediction,
-            double guidance, double rescale, double eta, long seed, String description) {
+            double guidance, double guidanceFrom, double guidanceTo, double rescale, double eta, long seed,
+            String description) {
         this.kind = kind;
         this.steps = steps;
         this.guidance = guidance;
@@ -60,9 +61,12 @@ final class PlannedSampler implements Sampler {
                 Update u = updates.get(j);
                 Point at = j == 0 ? t : s; // Heun's second stage evaluates the model at s
                 String where = "step " + i + (updates.size() > 1 ? " stage " + (j + 1) : "");
-                SchedulerStep update = u.fold(prediction, at.alpha(), at.sigma(), where).guidance(guidance)
-                        .rescale(rescale).noise(seed, i + 1L, 0).build();
-                evaluations.add(new Evaluation(i, at, update, u.prev != 0, u.writesAux && (i < steps - 1 || j > 0)));
+                double level = at.sigma() / (at.alpha() + at.sigma());
+                boolean guided = guidance != 1 && level >= guidanceFrom && level <= guidanceTo;
+                SchedulerStep update = u.fold(prediction, at.alpha(), at.sigma(), where).guidance(guided ? guidance : 1)
+                        .rescale(guided ? rescale : 0).noise(seed, i + 1L, 0).build();
+                evaluations.add(new Evaluation(i, at, update, u.prev != 0, u.writesAux && (i < steps - 1 || j > 0),
+                        guided));
             }
         }
         this.plan = Collections.unmodifiableList(evaluations);
@@ -133,15 +137,16 @@ final class PlannedSampler implements Sampler {
         if (x == null || cond == null) {
             throw new IllegalArgumentException((x == null ? "x" : "cond") + " is null");
         }
-        if (uncond == null && guidance != 1) {
-            throw new IllegalArgumentException("guidance scale " + guidance + " needs the unconditional output (uncond is null)");
-        }
         Evaluation e = plan.get(done);
+        if (uncond == null && e.guided()) {
+            throw new IllegalArgumentException("guidance scale " + guidance + " needs the unconditional output at "
+                    + "evaluation " + done + " (uncond is null)");
+        }
         Tensor mem = null;
         if (e.readsMemory() || e.writesMemory()) {
             mem = memoryFor(x);
         }
-        e.update().apply(x, cond, uncond, e.readsMemory() ? mem : null, x, e.writesMemory() ? mem : null);
+        e.update().apply(x, cond, e.guided() ? uncond : null, e.readsMemory() ? mem : null, x, e.writesMemory() ? mem : null);
         done++;
     }
 

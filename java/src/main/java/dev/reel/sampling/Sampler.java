@@ -36,9 +36,12 @@ public interface Sampler extends AutoCloseable {
     /**
      * One model evaluation: the step it belongs to, the point where the model is
      * evaluated, the update, and whether it reads and writes the sampler's memory
-     * (the {@code prev} and {@code aux} of {@link SchedulerStep#apply}).
+     * (the {@code prev} and {@code aux} of {@link SchedulerStep#apply}), and whether it
+     * applies classifier-free guidance (else it reads the conditional output alone and
+     * needs no unconditional one: see {@link Builder#guidanceInterval}).
      */
-    record Evaluation(int step, Point point, SchedulerStep update, boolean readsMemory, boolean writesMemory) {}
+    record Evaluation(int step, Point point, SchedulerStep update, boolean readsMemory, boolean writesMemory,
+            boolean guided) {}
 
     SamplerKind kind();
 
@@ -58,6 +61,17 @@ public interface Sampler extends AutoCloseable {
 
     /** The point of the next evaluation. */
     Point point();
+
+    /**
+     * Whether the next evaluation applies guidance, and so needs the unconditional
+     * output: false when the scale is 1 or the point lies outside the guidance interval.
+     */
+    default boolean guidedNow() {
+        if (isDone()) {
+            throw new IllegalStateException("this sampler has done all " + modelEvaluations() + " evaluations");
+        }
+        return evaluations().get(evaluationsDone()).guided();
+    }
 
     /** The timestep to give the model at the next evaluation. */
     default double timestep() {
@@ -80,8 +94,8 @@ public interface Sampler extends AutoCloseable {
 
     /**
      * Takes the model's outputs at {@code x} and the current {@link #point()} and
-     * advances {@code x} in place. {@code uncond} may be null when the guidance
-     * scale is 1.
+     * advances {@code x} in place. {@code uncond} may be null when the evaluation
+     * applies no guidance ({@link #guidedNow()} false), and is then not read.
      */
     void step(Tensor x, Tensor cond, Tensor uncond);
 
@@ -100,6 +114,7 @@ public interface Sampler extends AutoCloseable {
         private int steps = 25;
         private PredictionType prediction = PredictionType.EPSILON;
         private double guidance = 1;
+        private double guidanceFrom = 0, guidanceTo = 1;
         private double rescale;
         private double eta = Double.NaN;
         private long seed;
@@ -142,6 +157,23 @@ public interface Sampler extends AutoCloseable {
                 throw new IllegalArgumentException("guidance scale must be finite and >= 0, got " + scale);
             }
             this.guidance = scale;
+            return this;
+        }
+
+        /**
+         * Applies the guidance scale only at evaluations whose noise level
+         * {@code σ / (α + σ)} — for a flow schedule the time t itself — lies in
+         * {@code [from, to]}; elsewhere the conditional output is taken alone (scale 1)
+         * and the unconditional forward can be skipped (Kynkäänniemi et al. 2024, guidance
+         * in a limited interval). Default {@code [0, 1]}: every evaluation.
+         */
+        public Builder guidanceInterval(double from, double to) {
+            if (!(from >= 0 && from <= to && to <= 1)) {
+                throw new IllegalArgumentException("guidance interval must satisfy 0 <= from <= to <= 1, got ["
+                        + from + ", " + to + "]");
+            }
+            this.guidanceFrom = from;
+            this.guidanceTo = to;
             return this;
         }
 
@@ -191,14 +223,15 @@ public interface Sampler extends AutoCloseable {
          */
         public Sampler build() {
             int first = steps - (int) Math.round(strength * steps);
-            return new PlannedSampler(kind, schedule, steps, first, prediction, guidance, rescale,
-                    Double.isNaN(eta) ? 0 : eta, seed, toString());
+            return new PlannedSampler(kind, schedule, steps, first, prediction, guidance, guidanceFrom, guidanceTo,
+                    rescale, Double.isNaN(eta) ? 0 : eta, seed, toString());
         }
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "Sampler(%s, %s, steps=%d, prediction=%s, guidance=%s, rescale=%s%s, seed=%s%s)",
-                    kind, schedule, steps, prediction, guidance, rescale, kind == SamplerKind.DDIM
+            return String.format(Locale.ROOT, "Sampler(%s, %s, steps=%d, prediction=%s, guidance=%s%s, rescale=%s%s, seed=%s%s)",
+                    kind, schedule, steps, prediction, guidance, guidanceFrom == 0 && guidanceTo == 1 ? ""
+                            : " in [" + guidanceFrom + ", " + guidanceTo + "]", rescale, kind == SamplerKind.DDIM
                             ? ", eta=" + (Double.isNaN(eta) ? 0.0 : eta) : "", Long.toUnsignedString(seed),
                     strength == 1 ? "" : ", strength=" + strength);
         }

@@ -259,6 +259,20 @@ class ModelConfigTest {
     }
 
     @Test
+    void guidanceIntervalIsOptionalAndChecked() {
+        ObjectNode none = tiny();
+        none.remove("guidance_interval");
+        assertArrayEquals(new double[] {0, 1}, parse(none).guidanceInterval(), "absent: every step");
+        assertArrayEquals(new double[] {0.85, 1}, parse(with(c -> c.putArray("guidance_interval").add(0.85).add(1)))
+                .guidanceInterval());
+        refused(c -> c.putArray("guidance_interval").add(0.9).add(0.5), "guidance_interval", "from <= to");
+        refused(c -> c.putArray("guidance_interval").add(-0.1).add(0.5), "guidance_interval[0]", "-0.1");
+        refused(c -> c.putArray("guidance_interval").add(0.5).add(1.5), "guidance_interval[1]", "1.5");
+        refused(c -> c.putArray("guidance_interval").add(0.5), "guidance_interval", "2 entries");
+        refused(c -> c.put("guidance_interval", "0.9,1"), "guidance_interval", "2 numbers");
+    }
+
+    @Test
     void configThatIsNotAJsonObjectIsRefused() {
         for (String bad : List.of("", "{", "[]", "{\"hidden\": 64,}", "{\"hidden\": 64} x", "{\"a\":1,\"a\":2}", "\u00ff")) {
             ModelFormatException e = assertThrows(ModelFormatException.class,

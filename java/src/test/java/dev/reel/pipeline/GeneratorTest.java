@@ -208,6 +208,10 @@ class GeneratorTest {
         assertEquals("reel generate --prompt 'a red circle moving right' --negative 'it'\\''s blue' --steps 10 "
                 + "--sampler dpm_solver_2m --guidance 3.5 --seed 9 --variations 4 --size 512x512 --fps 24", r.toString());
         assertEquals(r, r.toBuilder().build());
+        GenerationRequest limited = r.toBuilder().guidanceInterval(0.85, 1).build();
+        assertTrue(limited.toString().contains(" --guidance 3.5 --guidance-interval 0.85,1 "), limited.toString());
+        assertEquals(limited, limited.toBuilder().build());
+        assertFalse(limited.equals(r) || limited.sharesSamplingWith(r), "the interval is part of the sampling");
     }
 
     @Test
@@ -218,6 +222,8 @@ class GeneratorTest {
         assertTrue(e.getMessage().contains("strength"));
         assertThrows(IllegalArgumentException.class, () -> GenerationRequest.builder().steps(0));
         assertThrows(IllegalArgumentException.class, () -> GenerationRequest.builder().guidance(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> GenerationRequest.builder().guidanceInterval(0.5, 0.2));
+        assertThrows(IllegalArgumentException.class, () -> GenerationRequest.builder().guidanceInterval(0, 1.01));
         assertThrows(IllegalArgumentException.class, () -> GenerationRequest.builder().size(1, 64));
         assertThrows(IllegalArgumentException.class, () -> GenerationRequest.builder().fps(0));
     }

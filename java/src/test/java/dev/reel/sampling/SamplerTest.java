@@ -242,6 +242,63 @@ class SamplerTest {
     }
 
     @Test
+    void guidanceAppliesOnlyInsideItsInterval() {
+        // flow, shift 3, 4 steps: t = 1, 0.9, 0.75, 0.5; guided where t is in [0.8, 1]
+        int n = 131;
+        Random r = new Random(7);
+        try (Scope scope = Scope.open();
+                Sampler limited = Sampler.builder(SamplerKind.EULER).schedule(NoiseSchedule.flow(3)).steps(4)
+                        .prediction(PredictionType.FLOW).guidance(4).guidanceInterval(0.8, 1).build();
+                Sampler plain = Sampler.builder(SamplerKind.EULER).schedule(NoiseSchedule.flow(3)).steps(4)
+                        .prediction(PredictionType.FLOW).build()) {
+            assertEquals(List.of(true, true, false, false),
+                    limited.evaluations().stream().map(Sampler.Evaluation::guided).toList());
+            assertTrue(limited.toString().contains("guidance=4.0 in [0.8, 1.0]"), limited.toString());
+            Tensor x1 = Tensor.allocate(Device.CPU, DType.F32, Shape.of(n)), x2 = Tensor.allocate(Device.CPU, DType.F32, Shape.of(n));
+            Tensor tc = Tensor.allocate(Device.CPU, DType.F32, Shape.of(n)), tu = Tensor.allocate(Device.CPU, DType.F32, Shape.of(n));
+            Tensor tm = Tensor.allocate(Device.CPU, DType.F32, Shape.of(n));
+            limited.initialNoise(x1);
+            plain.initialNoise(x2);
+            while (!limited.isDone()) {
+                boolean guided = limited.guidedNow();
+                float[] c = new float[n], u = new float[n], m = new float[n];
+                for (int i = 0; i < n; i++) {
+                    c[i] = (float) r.nextGaussian();
+                    u[i] = (float) r.nextGaussian();
+                    m[i] = guided ? u[i] + 4f * (c[i] - u[i]) : c[i];
+                }
+                tc.copyFrom(c);
+                tu.copyFrom(u);
+                tm.copyFrom(m);
+                if (guided) {
+                    limited.step(x1, tc, tu);
+                } else {
+                    int before = limited.evaluationsDone();
+                    limited.step(x1, tc, null);   // outside the interval no unconditional output is needed
+                    assertEquals(before + 1, limited.evaluationsDone());
+                }
+                plain.step(x2, tm, null);
+                float[] a = x1.toFloatArray(), b = x2.toFloatArray();
+                for (int i = 0; i < n; i++) {
+                    assertEquals(b[i], a[i], 1e-5 * (1 + Math.abs(b[i])), "evaluation " + limited.evaluationsDone());
+                }
+            }
+            assertThrows(IllegalStateException.class, limited::guidedNow);
+        }
+        try (Scope scope = Scope.open();
+                Sampler limited = Sampler.builder(SamplerKind.EULER).schedule(NoiseSchedule.flow(3)).steps(4)
+                        .prediction(PredictionType.FLOW).guidance(4).guidanceInterval(0.8, 1).build()) {
+            Tensor x = Tensor.allocate(Device.CPU, DType.F32, Shape.of(n));
+            limited.initialNoise(x);
+            assertMessage("guidance scale 4.0 needs the unconditional output at evaluation 0", () -> limited.step(x, x, null));
+        }
+        assertMessage("guidance interval must satisfy 0 <= from <= to <= 1, got [0.9, 0.5]",
+                () -> Sampler.builder(SamplerKind.EULER).guidanceInterval(0.9, 0.5));
+        assertMessage("guidance interval must satisfy 0 <= from <= to <= 1, got [NaN, 1.0]",
+                () -> Sampler.builder(SamplerKind.EULER).guidanceInterval(Double.NaN, 1));
+    }
+
+    @Test
     void samplerMemoryOutlivesTheCallersScopes() {
         int n = 64;
         try (Sampler sampler = Sampler.builder(SamplerKind.DPM_SOLVER_2M).steps(3).build();
