@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *
  * <p>Fields (names are matched without regard to case; a missing, null or empty
  * value means the default): {@code prompt} (required), {@code negative},
- * {@code steps}, {@code sampler}, {@code guidance}, {@code seed}, {@code variations},
+ * {@code steps}, {@code sampler}, {@code guidance}, {@code guidance_interval}
+ * ({@code FROM,TO}), {@code seed}, {@code variations},
  * {@code batch}, {@code init} (a video or image; relative to the input file's
  * folder), {@code strength}, {@code size} ({@code WxH}) or {@code width} and
  * {@code height}, {@code fps}, {@code format} ({@code mp4}, {@code webm}, {@code gif}
@@ -36,7 +37,8 @@ import java.util.regex.Pattern;
  */
 public final class BatchRequest {
     /** The fields a request may have, in the order the README lists them. */
-    public static final List<String> FIELDS = List.of("prompt", "negative", "steps", "sampler", "guidance", "seed",
+    public static final List<String> FIELDS = List.of("prompt", "negative", "steps", "sampler", "guidance",
+            "guidance_interval", "seed",
             "variations", "batch", "init", "strength", "size", "width", "height", "fps", "format");
 
     /** Plain decimal text; the exponent has at most 3 digits so that no value is absurdly large. */
@@ -94,6 +96,13 @@ public final class BatchRequest {
             take(f, "steps", v -> b.steps(integer("steps", v)));
             take(f, "sampler", v -> b.sampler(SamplerKind.named(text("sampler", v))));
             take(f, "guidance", v -> b.guidance(number("guidance", v)));
+            take(f, "guidance_interval", v -> {
+                String[] ft = text("guidance_interval", v).split(",", -1);
+                if (ft.length != 2) {
+                    throw new IllegalArgumentException("guidance_interval must be FROM,TO, e.g. 0.85,1, got '" + v + "'");
+                }
+                b.guidanceInterval(number("guidance_interval", ft[0].trim()), number("guidance_interval", ft[1].trim()));
+            });
             take(f, "seed", v -> b.seed(longInteger("seed", v)));
             take(f, "variations", v -> b.variations(integer("variations", v)));
             take(f, "batch", v -> b.maxBatch(integer("batch", v)));

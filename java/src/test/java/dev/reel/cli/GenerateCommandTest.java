@@ -143,6 +143,16 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aBadGuidanceIntervalIsAUsageError() {
+        String o = temp.resolve("g.mp4").toString();
+        assertMistake(run("generate", "--prompt", "a red circle moving right", "--guidance-interval", "0.9", "--out", o),
+                ExitCodes.USAGE, "--guidance-interval must be FROM,TO");
+        assertMistake(run("generate", "--prompt", "a red circle moving right", "--guidance-interval", "0.9,0.2", "--out",
+                o), ExitCodes.USAGE, "0 <= from <= to <= 1");
+        assertFalse(java.nio.file.Files.exists(temp.resolve("g.mp4")));
+    }
+
+    @Test
     void deviceCpuGenerates() {
         Path file = temp.resolve("cpu.mp4");
         Run r = run("generate", "--prompt", "a red circle moving right", "--steps", "2", "--device", "cpu", "--out",

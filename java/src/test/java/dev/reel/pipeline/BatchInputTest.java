@@ -1,5 +1,6 @@
 package dev.reel.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -25,7 +26,8 @@ class BatchInputTest {
     void aJsonLineSetsEveryField() throws Exception {
         Files.write(temp.resolve("in.mp4"), new byte[] {1});
         BatchRequest r = BatchInput.jsonObject(3, "{\"prompt\": \"a red circle moving right\", \"negative\": \"blue\", "
-                + "\"steps\": 4, \"sampler\": \"dpm-solver-2m\", \"guidance\": 3.5, \"seed\": 7, \"variations\": 2, "
+                + "\"steps\": 4, \"sampler\": \"dpm-solver-2m\", \"guidance\": 3.5, \"guidance_interval\": \"0.5, 1\", "
+                + "\"seed\": 7, \"variations\": 2, "
                 + "\"batch\": 2, \"init\": \"in.mp4\", \"strength\": 0.25, \"size\": \"64x48\", \"fps\": 12, "
                 + "\"format\": \"webm\"}", temp);
         assertTrue(r.ok(), r.error());
@@ -35,6 +37,7 @@ class BatchInputTest {
         assertEquals(4, g.steps());
         assertEquals(SamplerKind.DPM_SOLVER_2M, g.sampler());
         assertEquals(3.5, g.guidance());
+        assertArrayEquals(new double[] {0.5, 1}, g.guidanceInterval());
         assertEquals(7, g.seed());
         assertEquals(2, g.variations());
         assertEquals(2, g.maxBatch());
@@ -45,6 +48,16 @@ class BatchInputTest {
         assertEquals(12.0, g.fps());
         assertEquals(VideoFormat.WEBM, r.format());
         assertEquals(3, r.line());
+    }
+
+    @Test
+    void aBadGuidanceIntervalIsNamed() {
+        for (String bad : new String[] {"\"0.9\"", "\"0.9,0.1\"", "\"a,b\"", "\"0,1,2\"", "0.5"}) {
+            BatchRequest r = BatchInput.jsonObject(1, "{\"prompt\": \"a red circle moving right\", "
+                    + "\"guidance_interval\": " + bad + "}", null);
+            assertFalse(r.ok(), bad);
+            assertTrue(r.error().contains("guidance"), bad + ": " + r.error());
+        }
     }
 
     @Test
