@@ -66,6 +66,11 @@ def main():
     ap.add_argument("--commit", default="")
     ap.add_argument("--note", default="")
     ap.add_argument("--results", help="bench/RESULTS.md: its adherence section is rewritten")
+    ap.add_argument("--decoder-checkpoint", help="tools/train_decoder.py's checkpoint, when the decoder was fine-tuned "
+                                                 "on the transformer's latents (its arguments and evaluations)")
+    ap.add_argument("--decoder-pairs", type=int, help="videos in the decoder's pair set")
+    ap.add_argument("--decoder-t0", default="0.5,0.95", help="make_decoder_pairs.py's --t-min,--t-max")
+    ap.add_argument("--adherence-before", help="the adherence of the same transformer with the decoder before its fine-tune")
     args = ap.parse_args()
     with open(os.path.join(args.model, "config.json")) as f:
         cfg = json.load(f)
@@ -89,6 +94,39 @@ def main():
     steps = cfg["steps"]
     with open(os.path.join(HERE, "reel", "architecture.md")) as fh:
         arch = fh.read()
+    lo, hi = cfg.get("guidance_interval", [0.0, 1.0])
+    guided = ("guidance %g at every step" % cfg["guidance"] if (lo, hi) == (0.0, 1.0) else
+              "guidance %g at the steps whose t lies in [%g, %g] and the conditional output alone below "
+              "(guidance in a limited interval: guiding the later steps rounds the corners of squares)"
+              % (cfg["guidance"], lo, hi))
+    finetune = ""
+    if args.decoder_checkpoint:
+        dk = torch.load(args.decoder_checkpoint)
+        da, e0, e1 = dk["args"], dk["evals"][0], dk["evals"][-1]
+        before = ""
+        if args.adherence_before:
+            with open(args.adherence_before) as fb:
+                hb = json.load(fb)["table"]
+            before = (" With the decoder before the fine-tune, the same transformer and sampler scored shape "
+                      "(strict rule) %s seen / %s held out, colour %s / %s, direction %s / %s."
+                      % tuple(pct(hb[k][a]) for a in ("shape", "colour", "direction") for k in ("seen", "held_out")))
+        finetune = f"""
+
+### The decoder, fine-tuned on the transformer's latents
+
+The transformer's samples are a little off the autoencoder's latent manifold: decoded, their
+squares have wavy sides and uneven corners, which the strict fill rule reads as circles. So the
+decoder (the encoder frozen: the latent space the transformer learnt does not move) was
+fine-tuned on pairs made by the transformer itself (`tools/make_decoder_pairs.py`,
+`tools/train_decoder.py`): {args.decoder_pairs or 0:,} training renders (held-out colour-shape pairs never drawn),
+each encoded, noised to a level t0 drawn from [{args.decoder_t0.replace(',', ', ')}] and sampled
+back to t = 0 by the transformer with its prompt and default sampler (SDEdit); the decoder learns
+to draw that sample as the render it came from. Half of each batch of {da['batch']} frames is such pairs,
+half plain reconstructions of the encoder's latents. Loss as for the autoencoder (L1 + L2 + the
+edge term), AdamW lr {da['lr']:g}, EMA {da['ema']:g}, {dk['step']} steps, {dk['samples']:,} frames. On the 64
+held-out renders (encoder latents): PSNR {e0['psnr']:.1f} → {e1['psnr']:.1f} dB, edge rise width
+{e0['edge_width']:.2f} → {e1['edge_width']:.2f} px (ground truth {e1['edge_width_gt']:.2f}), flat-region RMSE
+{e0['flat_rmse']:.4f} → {e1['flat_rmse']:.4f}.{before}"""
     text = f"""# reel-shapes-128: Reel's embedded text-to-video model
 
 A reel-dit transformer ({dit_bytes/4e6:.2f} M parameters) that denoises in the latent space of
@@ -122,7 +160,7 @@ and not also in time because on two cores a 2D network of under a million parame
 {pt} frames per token: {grid[0]}×{grid[1]}×{grid[2]} = {grid[0]*grid[1]*grid[2]} tokens. Width
 {cfg['hidden']}, {cfg['depth']} blocks, {cfg['heads']} heads, {cfg['attention']} 3D attention,
 text encoder of {cfg['text_layers']} layers. Default sampler `{cfg['sampler']}`, {steps} steps,
-guidance {cfg['guidance']}, shift {cfg['shift']}, negative prompt empty; the latent is decoded
+shift {cfg['shift']}, {guided}, negative prompt empty; the latent is decoded
 after the last step.
 
 Cost in the PyTorch twin on the 2-core development CPU (torch 1.13, OpenBLAS; other jobs on the
@@ -141,7 +179,7 @@ colour-shape pairs, {aem['psnr_held_out_pairs']:.1f} dB on held-out ones), edge 
 {aem['edge_width']:.2f} px against {aem['edge_width_gt']:.2f} px for the ground truth itself (the
 reconstruction's coverage read back along the background-to-object colour line over a 3-pixel
 band at the boundary, per unit of perimeter: `tools/reel/aemetrics.py`), gradient energy in that
-band {100*aem['grad_energy_ratio']:.0f}% of the ground truth's, flat-region RMSE {aem['flat_rmse']:.4f}.
+band {100*aem['grad_energy_ratio']:.0f}% of the ground truth's, flat-region RMSE {aem['flat_rmse']:.4f}.{finetune}
 
 ## Prompts
 
@@ -177,7 +215,7 @@ steps, {cfg.get('trained_samples', ck['samples']):,} samples on the latents. Its
 ## Prompt adherence (measured {args.date})
 
 {adh['table']['all']['n']} prompt × seed pairs sampled by the PyTorch twin with the defaults
-({adh['steps']} steps, guidance {adh['guidance']}, Philox noise seeds 1000 and up) and decoded, half of
+({adh['steps']} steps, {guided.split(' (')[0]}, Philox noise seeds 1000 and up) and decoded, half of
 them from the colour-shape combinations held out of training ({held}); a quarter written with the
 other article. Scored by `tools/reel/evaluate.py` with the strict rules: colour the nearest named
 colour of the object's pixels; shape from the fill of the object's bounding box (square above
@@ -204,7 +242,7 @@ Measured {args.date} at commit {args.commit}, 2-core CPU (shared with other jobs
 (torch 1.13, OpenBLAS), the latent model `java/src/main/resources/dev/reel/model/embedded`
 ({cfg['frames']} frames of {side}×{side}) after {cfg.get('trained_steps', ck['step'])} optimizer steps on latents.
 {adh['table']['all']['n']} prompt × seed pairs, default sampler ({adh['steps']} flow Euler steps, shift
-{cfg['shift']}, guidance {adh['guidance']}), decoded and scored by `tools/reel/evaluate.py` with the strict
+{cfg['shift']}, {guided.split(' (')[0]}), decoded and scored by `tools/reel/evaluate.py` with the strict
 rules (the model card says how); held out of training: {held}.
 
 {table}
