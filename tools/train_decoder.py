@@ -70,6 +70,21 @@ class Pairs:
         return torch.from_numpy(np.stack(zs)), torch.from_numpy(np.stack(xs))
 
 
+def write_csvs(checkpoint, log, evals):
+    """CHECKPOINT-loss.csv (means over 25 steps) and CHECKPOINT-eval.csv (the held-out measurements)."""
+    base = os.path.splitext(checkpoint)[0]
+    with open(base + "-loss.csv", "w") as f:
+        f.write("step,frames,loss,pixel_l1_plus_l2,edge\n")
+        for r in log:
+            f.write("%d,%d,%.6f,%.6f,%.6f\n" % r)
+    with open(base + "-eval.csv", "w") as f:
+        f.write("step,frames,psnr,psnr_min,edge_width,edge_width_gt,grad_energy_ratio,flat_rmse\n")
+        for e in evals:
+            f.write("%d,%d,%.3f,%.3f,%.4f,%.4f,%.4f,%.5f\n" % (e["step"], e["samples"], e["psnr"], e["psnr_min"],
+                                                                e["edge_width"], e["edge_width_gt"], e["grad_energy_ratio"],
+                                                                e["flat_rmse"]))
+
+
 def decoder_loss(decoder, u, x, m, s, edge_weight, l2_weight=1.0):
     recon = decoder(u * s + m).float()
     err = recon - x
@@ -137,10 +152,7 @@ def main():
         save(args.checkpoint, dict(decoder=half(ae.decoder), ema=half(ema.decoder), step=step, samples=samples,
                                    log=log, evals=evals, args=vars(args)))
         modelfolder.write_autoencoder(args.export, ema)
-        with open(os.path.splitext(args.checkpoint)[0] + "-loss.csv", "w") as f:
-            f.write("step,frames,loss,pixel_l1_plus_l2,edge\n")
-            for r in log:
-                f.write("%d,%d,%.6f,%.6f,%.6f\n" % r)
+        write_csvs(args.checkpoint, log, evals)
         print("saved %s and %s at step %d" % (args.checkpoint, args.export, step), flush=True)
 
     if not evals:
