@@ -69,6 +69,8 @@ def main():
     ap.add_argument("--decoder-checkpoint", help="tools/train_decoder.py's checkpoint, when the decoder was fine-tuned "
                                                  "on the transformer's latents (its arguments and evaluations)")
     ap.add_argument("--decoder-pairs", type=int, help="videos in the decoder's pair set")
+    ap.add_argument("--checkpoint-commit", help="the commit whose tree last held the checkpoints (the model is final "
+                                                "and they left the tree)")
     ap.add_argument("--decoder-t0", default="0.5,0.95", help="make_decoder_pairs.py's --t-min,--t-max")
     ap.add_argument("--adherence-before", help="the adherence of the same transformer with the decoder before its fine-tune")
     args = ap.parse_args()
@@ -99,6 +101,9 @@ def main():
               "guidance %g at the steps whose t lies in [%g, %g] and the conditional output alone below "
               "(guidance in a limited interval: guiding the later steps rounds the corners of squares)"
               % (cfg["guidance"], lo, hi))
+    where_ck = ("is `tools/checkpoints/reel-latent.pt`" if not args.checkpoint_commit else
+                "was `tools/checkpoints/reel-latent.pt`; the model is final, and the file is in the history at commit "
+                + args.checkpoint_commit)
     finetune = ""
     if args.decoder_checkpoint:
         dk = torch.load(args.decoder_checkpoint)
@@ -126,7 +131,8 @@ half plain reconstructions of the encoder's latents. Loss as for the autoencoder
 edge term), AdamW lr {da['lr']:g}, EMA {da['ema']:g}, {dk['step']} steps, {dk['samples']:,} frames. On the 64
 held-out renders (encoder latents): PSNR {e0['psnr']:.1f} → {e1['psnr']:.1f} dB, edge rise width
 {e0['edge_width']:.2f} → {e1['edge_width']:.2f} px (ground truth {e1['edge_width_gt']:.2f}), flat-region RMSE
-{e0['flat_rmse']:.4f} → {e1['flat_rmse']:.4f}.{before}"""
+{e0['flat_rmse']:.4f} → {e1['flat_rmse']:.4f} (`tools/checkpoints/decoder-eval.csv`). Its checkpoint (decoder and EMA in
+bfloat16, 2.5 MB) {where_ck.replace('reel-latent', 'decoder')}.{before}"""
     text = f"""# reel-shapes-128: Reel's embedded text-to-video model
 
 A reel-dit transformer ({dit_bytes/4e6:.2f} M parameters) that denoises in the latent space of
@@ -142,7 +148,7 @@ not a general video model.
 
 | file | what |
 |---|---|
-| `config.json` | the transformer's sizes, patches, latent frames and size, default sampler / steps / guidance / shift; its `autoencoder` block (tools/reel/autoencoder.md) |
+| `config.json` | the transformer's sizes, patches, latent frames and size, default sampler / steps / guidance and its interval / shift; its `autoencoder` block (tools/reel/autoencoder.md) |
 | `model.safetensors` | the transformer's EMA weights, float32 ({dit_bytes/1e6:.1f} MB) |
 | `autoencoder.safetensors` | the encoder and decoder, float32 ({ae_bytes/1e6:.2f} MB); the encoder is what video-to-video (`--init`) needs |
 | `vocabulary.json` | the prompt grammar, the word list (token ids are positions in `tokens`), colours' and backgrounds' RGB, the held-out colour-shape pairs |
@@ -208,7 +214,7 @@ classifier-free guidance dropout {targs.get('cfg_dropout', 0.1):.0%}; AdamW lr {
 after {targs.get('warmup', 200)} warm-up steps (annealed to a tenth over a run's last minutes), batch
 {targs.get('batch', 32)}, bfloat16 autocast, EMA 0.999 exported here. {cfg.get('trained_steps', ck['step'])} optimizer
 steps, {cfg.get('trained_samples', ck['samples']):,} samples on the latents. Its checkpoint (weights and EMA in bfloat16,
-≤ 15 MB, no AdamW moments) is `tools/checkpoints/reel-latent.pt`.
+≤ 15 MB, no AdamW moments) {where_ck}.
 
 {loss_table(ck['log'])}
 
@@ -238,7 +244,7 @@ farther than 3 px from the object (target ≤ 3/255). Ground-truth renders score
     if args.results:
         section = f"""## Embedded model: prompt adherence
 
-Measured {args.date} at commit {args.commit}, 2-core CPU (shared with other jobs), PyTorch twin
+Measured {args.date} at commit {args.commit}, 2-core Intel Xeon (AVX-512 with `avx512_bf16`; shared with other jobs), PyTorch twin
 (torch 1.13, OpenBLAS), the latent model `java/src/main/resources/dev/reel/model/embedded`
 ({cfg['frames']} frames of {side}×{side}) after {cfg.get('trained_steps', ck['step'])} optimizer steps on latents.
 {adh['table']['all']['n']} prompt × seed pairs, default sampler ({adh['steps']} flow Euler steps, shift
