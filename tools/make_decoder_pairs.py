@@ -19,7 +19,6 @@ import argparse
 import os
 import random
 import sys
-import time
 
 import numpy as np
 import torch
@@ -27,6 +26,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reel import data, flow, modelfolder
 from reel.vocab import Caption, Vocabulary
+from make_latents import write_shards
 
 GEOMETRY = ("r", "x0", "y0", "vx", "vy")
 
@@ -105,20 +105,8 @@ def main():
     if ae is None:
         sys.exit("%s: config.json has no autoencoder block" % args.folder)
     ae.eval()
-    os.makedirs(args.out, exist_ok=True)
-    shards = (args.videos + args.shard - 1) // args.shard
-    t0 = time.time()
-    made = 0
-    for k in range(shards):
-        path = os.path.join(args.out, "pairs-%05d.npz" % k)
-        if os.path.exists(path):
-            continue
-        s = make_shard(model, ae, vocab, k, args.shard, args)
-        tmp = path + ".tmp.npz"
-        np.savez(tmp, **s)
-        os.replace(tmp, path)
-        made += 1
-        print("shard %d/%d  %.2f s/video" % (k + 1, shards, (time.time() - t0) / (made * args.shard)), flush=True)
+    write_shards(args.videos, args.shard, lambda k: os.path.join(args.out, "pairs-%05d.npz" % k),
+                 lambda k: make_shard(model, ae, vocab, k, args.shard, args))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,26 @@ def shard_path(out, k):
     return os.path.join(out, "shard-%05d.npz" % k)
 
 
+def write_shards(videos, per_shard, path_of, make):
+    """Writes shard k = 0, 1, ... (ceil(videos / per_shard) of them) as path_of(k), an .npz of
+    make(k)'s arrays, skipping those present; each through a temporary name and a rename, so an
+    interrupted run leaves no partial shard and a rerun resumes."""
+    os.makedirs(os.path.dirname(path_of(0)) or ".", exist_ok=True)
+    shards = (videos + per_shard - 1) // per_shard
+    t0 = time.time()
+    made = 0
+    for k in range(shards):
+        path = path_of(k)
+        if os.path.exists(path):
+            continue
+        s = make(k)
+        tmp = path + ".tmp.npz"
+        np.savez(tmp, **s)
+        os.replace(tmp, path)
+        made += 1
+        print("shard %d/%d  %.2f s/video" % (k + 1, shards, (time.time() - t0) / (made * per_shard)), flush=True)
+
+
 def make_shard(ae, vocab, k, n, frames, size, seed):
     rng = random.Random(seed * 1000003 + k)
     vids, fields = [], []
@@ -57,20 +77,8 @@ def main():
         sys.exit("%s: config.json has no autoencoder block" % args.folder)
     ae.eval()
     vocab = Vocabulary.load(os.path.join(args.folder, "vocabulary.json"))
-    os.makedirs(args.out, exist_ok=True)
-    shards = (args.videos + args.shard - 1) // args.shard
-    t0 = time.time()
-    made = 0
-    for k in range(shards):
-        path = shard_path(args.out, k)
-        if os.path.exists(path):
-            continue
-        s = make_shard(ae, vocab, k, args.shard, args.frames, args.size, args.seed)
-        tmp = path + ".tmp.npz"
-        np.savez(tmp, **s)
-        os.replace(tmp, path)
-        made += 1
-        print("shard %d/%d  %.2f s/video" % (k + 1, shards, (time.time() - t0) / (made * args.shard)), flush=True)
+    write_shards(args.videos, args.shard, lambda k: shard_path(args.out, k),
+                 lambda k: make_shard(ae, vocab, k, args.shard, args.frames, args.size, args.seed))
 
 
 if __name__ == "__main__":

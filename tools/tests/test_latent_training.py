@@ -39,6 +39,20 @@ class LatentDataTest(unittest.TestCase):
                 r = evaluate.analyse(evaluate.video_to_frames(vid[:, ::-1]), v)
                 self.assertEqual(r["direction"], train.REVERSED[direction])
 
+    def test_write_shards_skips_those_present_and_leaves_no_temporary_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            made = []
+            path_of = lambda k: os.path.join(d, "out", "s-%d.npz" % k)
+            make = lambda k: made.append(k) or dict(a=np.full(3, k))
+            make_latents.write_shards(5, 2, path_of, make)            # 3 shards
+            self.assertEqual(made, [0, 1, 2])
+            os.remove(path_of(1))
+            make_latents.write_shards(5, 2, path_of, make)
+            self.assertEqual(made, [0, 1, 2, 1], "only the missing shard is made again")
+            self.assertEqual(sorted(os.listdir(os.path.join(d, "out"))), ["s-0.npz", "s-1.npz", "s-2.npz"])
+            with np.load(path_of(2)) as s:
+                self.assertEqual(s["a"].tolist(), [2, 2, 2])
+
     def test_shards_are_reproducible_and_the_pool_reads_them(self):
         v = Vocabulary.load()
         with tempfile.TemporaryDirectory() as d:
