@@ -178,8 +178,6 @@ def main():
         with torch.no_grad():
             for pe, pm in zip(ema.decoder.parameters(), ae.decoder.parameters()):
                 pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
-            for be, bm in zip(ema.decoder.buffers(), ae.decoder.buffers()):
-                be.copy_(bm)
         acc += [loss.item(), pixel.item(), edge.item()]
         acc_n += 1
         now = time.time()

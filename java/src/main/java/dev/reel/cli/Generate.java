@@ -228,16 +228,11 @@ final class Generate implements Callable<Integer> {
             b.guidance(guidance);
         }
         if (guidanceInterval != null) {
-            String[] ft = guidanceInterval.split(",");
             try {
-                if (ft.length != 2) {
-                    throw new NumberFormatException();
-                }
-                b.guidanceInterval(Double.parseDouble(ft[0].trim()), Double.parseDouble(ft[1].trim()));
-            } catch (NumberFormatException e) {
-                throw new Cli.UsageError("--guidance-interval must be FROM,TO, e.g. 0.9,1, got '" + guidanceInterval + "'");
+                b.guidanceInterval(guidanceInterval);
             } catch (IllegalArgumentException e) {
-                throw new Cli.UsageError("--guidance-interval " + guidanceInterval + ": " + e.getMessage());
+                // the builder says "guidance interval must ...": name the option instead
+                throw new Cli.UsageError("--guidance-interval " + e.getMessage().replaceFirst("^guidance interval ", ""));
             }
         }
         if (strength != null && init == null) {

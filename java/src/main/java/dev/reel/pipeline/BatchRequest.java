@@ -96,13 +96,7 @@ public final class BatchRequest {
             take(f, "steps", v -> b.steps(integer("steps", v)));
             take(f, "sampler", v -> b.sampler(SamplerKind.named(text("sampler", v))));
             take(f, "guidance", v -> b.guidance(number("guidance", v)));
-            take(f, "guidance_interval", v -> {
-                String[] ft = text("guidance_interval", v).split(",", -1);
-                if (ft.length != 2) {
-                    throw new IllegalArgumentException("guidance_interval must be FROM,TO, e.g. 0.85,1, got '" + v + "'");
-                }
-                b.guidanceInterval(number("guidance_interval", ft[0].trim()), number("guidance_interval", ft[1].trim()));
-            });
+            take(f, "guidance_interval", v -> b.guidanceInterval(text("guidance_interval", v)));
             take(f, "seed", v -> b.seed(longInteger("seed", v)));
             take(f, "variations", v -> b.variations(integer("variations", v)));
             take(f, "batch", v -> b.maxBatch(integer("batch", v)));

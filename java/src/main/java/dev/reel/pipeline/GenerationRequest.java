@@ -4,6 +4,7 @@ import dev.reel.model.ModelConfig;
 import dev.reel.sampling.SamplerKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -187,7 +188,7 @@ public final class GenerationRequest {
     public boolean sharesSamplingWith(GenerationRequest other) {
         return other != null && negativePrompt.equals(other.negativePrompt) && Objects.equals(steps, other.steps)
                 && sampler == other.sampler && Objects.equals(guidance, other.guidance)
-                && java.util.Arrays.equals(guidanceInterval, other.guidanceInterval)
+                && Arrays.equals(guidanceInterval, other.guidanceInterval)
                 && Objects.equals(init, other.init) && strength == other.strength;
     }
 
@@ -273,14 +274,14 @@ public final class GenerationRequest {
         return seed == r.seed && variations == r.variations && maxBatch == r.maxBatch && strength == r.strength
                 && prompts.equals(r.prompts) && negativePrompt.equals(r.negativePrompt) && Objects.equals(steps, r.steps)
                 && sampler == r.sampler && Objects.equals(guidance, r.guidance)
-                && java.util.Arrays.equals(guidanceInterval, r.guidanceInterval) && Objects.equals(init, r.init)
+                && Arrays.equals(guidanceInterval, r.guidanceInterval) && Objects.equals(init, r.init)
                 && Objects.equals(width, r.width) && Objects.equals(height, r.height) && Objects.equals(fps, r.fps);
     }
 
     @Override
     public int hashCode() {
         return 31 * Objects.hash(prompts, negativePrompt, steps, sampler, guidance, seed, variations, maxBatch, init,
-                strength, width, height, fps) + java.util.Arrays.hashCode(guidanceInterval);
+                strength, width, height, fps) + Arrays.hashCode(guidanceInterval);
     }
 
     /** Options of a request; {@link #build} checks them. */
@@ -364,6 +365,25 @@ public final class GenerationRequest {
             }
             guidanceInterval = new double[] {from, to};
             return this;
+        }
+
+        /**
+         * {@link #guidanceInterval(double, double)} from the text {@code FROM,TO}, as the
+         * command line and batch files write it.
+         */
+        public Builder guidanceInterval(String fromTo) {
+            String[] ft = fromTo == null ? new String[0] : fromTo.split(",", -1);
+            double from, to;
+            try {
+                if (ft.length != 2) {
+                    throw new NumberFormatException();
+                }
+                from = Double.parseDouble(ft[0].trim());
+                to = Double.parseDouble(ft[1].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("guidance interval must be FROM,TO, e.g. 0.85,1, got '" + fromTo + "'");
+            }
+            return guidanceInterval(from, to);
         }
 
         public Builder seed(long value) {
